@@ -1,0 +1,124 @@
+//! The one error type of the core, and its conversion into the Python exception hierarchy.
+//!
+//! Messages say what was wrong and never contain a token, a claim value or key material: they end up in
+//! logs and API responses.
+
+use std::fmt;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The token is not a well-formed compact JWS with JSON header and payload.
+    Decode(String),
+    /// The header names an algorithm other than RS256, or none at all.
+    InvalidAlgorithm(String),
+    /// The signature does not match the header and payload under the configured public key.
+    InvalidSignature,
+    /// `exp` is in the past (after leeway).
+    Expired,
+    /// `iat` or `nbf` is in the future (after leeway); the claim's name.
+    Immature(&'static str),
+    /// `iat` is present but not a number.
+    InvalidIssuedAt,
+    /// A claim this package requires is absent; the claim's name.
+    MissingClaim(&'static str),
+    /// A claim is present with a value of the wrong kind.
+    InvalidClaim(String),
+    /// `token_type` is not the one the caller expects.
+    InvalidTokenType { expected: String },
+    /// A key could not be parsed or generated.
+    InvalidKey(String),
+    /// The claims could not be turned into JSON.
+    Encode(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Decode(why) => write!(f, "Invalid token: {why}."),
+            Error::InvalidAlgorithm(why) => {
+                write!(f, "The token's algorithm is not allowed: {why}.")
+            }
+            Error::InvalidSignature => f.write_str("Signature verification failed."),
+            Error::Expired => f.write_str("Signature has expired."),
+            Error::Immature(claim) => write!(f, "The token is not yet valid ({claim})."),
+            Error::InvalidIssuedAt => f.write_str("Issued At claim (iat) must be an integer."),
+            Error::MissingClaim(claim) => {
+                write!(f, "Token is missing the \"{claim}\" claim.")
+            }
+            Error::InvalidClaim(why) => write!(f, "Invalid claim: {why}."),
+            Error::InvalidTokenType { expected } => {
+                write!(f, "Incorrect token type: expected an {expected} token.")
+            }
+            Error::InvalidKey(why) => write!(f, "Invalid key: {why}."),
+            Error::Encode(why) => write!(f, "Cannot encode the token claims: {why}."),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(feature = "python")]
+mod python {
+    use super::Error;
+    use pyo3::exceptions::PyRuntimeError;
+    use pyo3::prelude::*;
+    use pyo3::sync::PyOnceLock;
+    use pyo3::types::PyModule;
+
+    /// The exception classes live in `ninja_simple_jwt.exceptions`, in Python, because each one also
+    /// subclasses the PyJWT exception of the same name: code written against the original package catches
+    /// `jwt.ExpiredSignatureError` and friends.
+    static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+    impl Error {
+        fn class_name(&self) -> &'static str {
+            match self {
+                Error::Decode(_) => "DecodeError",
+                Error::InvalidAlgorithm(_) => "InvalidAlgorithmError",
+                Error::InvalidSignature => "InvalidSignatureError",
+                Error::Expired => "ExpiredSignatureError",
+                Error::Immature(_) => "ImmatureSignatureError",
+                Error::InvalidIssuedAt => "InvalidIssuedAtError",
+                Error::MissingClaim(_) => "MissingRequiredClaimError",
+                Error::InvalidClaim(_) => "InvalidTokenError",
+                Error::InvalidTokenType { .. } => "InvalidTokenTypeError",
+                Error::InvalidKey(_) => "InvalidKeyError",
+                Error::Encode(_) => "EncodeError",
+            }
+        }
+
+        /// PyJWT's `MissingRequiredClaimError` is built from the claim's name and writes its own message.
+        fn python_arg(&self) -> String {
+            match self {
+                Error::MissingClaim(claim) => (*claim).to_owned(),
+                other => other.to_string(),
+            }
+        }
+    }
+
+    impl From<Error> for PyErr {
+        fn from(err: Error) -> PyErr {
+            Python::attach(|py| {
+                let class = EXCEPTIONS
+                    .get_or_try_init(py, || {
+                        PyModule::import(py, "ninja_simple_jwt.exceptions").map(Bound::unbind)
+                    })
+                    .and_then(|module| module.bind(py).getattr(err.class_name()));
+                match class {
+                    Ok(class) => match class.call1((err.python_arg(),)) {
+                        Ok(instance) => PyErr::from_value(instance),
+                        Err(e) => e,
+                    },
+                    Err(e) => {
+                        let wrapped = PyRuntimeError::new_err(err.to_string());
+                        wrapped.set_cause(py, Some(e));
+                        wrapped
+                    }
+                }
+            })
+        }
+    }
+}

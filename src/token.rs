@@ -1,0 +1,491 @@
+//! RS256 compact JWS: the registered claims, signing, and verification with PyJWT's time rules.
+//!
+//! Works on any `jsonwebtoken` signer/verifier pinned to RS256; the keys in [`crate::keys`] hold their
+//! parsed state so no call re-parses a key. The clock is always passed in, never read here.
+
+use std::sync::LazyLock;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, TimeDelta, Utc};
+use jsonwebtoken::crypto::{JwtSigner, JwtVerifier};
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+pub type Claims = Map<String, Value>;
+
+/// Longer tokens are refused before any work: ours are well under 2 KiB.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// The header every token gets unless the caller adds fields: the same bytes PyJWT writes.
+static DEFAULT_HEADER_B64: LazyLock<String> =
+    LazyLock::new(|| URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#));
+
+/// The claims this package adds to every token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub jti: String,
+    pub exp: i64,
+    pub iat: i64,
+}
+
+impl Registered {
+    /// `iat` is `now` and `exp` is `now + lifetime`, both as whole seconds (truncated, as the original's
+    /// `int(datetime.timestamp())`); `jti` is a random UUID4 in hex.
+    pub fn new(now: DateTime<Utc>, lifetime: TimeDelta) -> Result<Self> {
+        let expiry = now
+            .checked_add_signed(lifetime)
+            .ok_or_else(|| Error::Encode("the token lifetime is out of range".into()))?;
+        Ok(Registered {
+            jti: uuid4_hex()?,
+            exp: expiry.timestamp(),
+            iat: now.timestamp(),
+        })
+    }
+}
+
+fn uuid4_hex() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Encode("the system random generator failed".into()))?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Signs `claims` into a compact JWS. `extra_header` fields join `alg` and `typ`, which they cannot change.
+pub fn encode(
+    signer: &dyn JwtSigner,
+    claims: &Claims,
+    extra_header: Option<&Claims>,
+) -> Result<String> {
+    if signer.algorithm() != Algorithm::RS256 {
+        return Err(Error::InvalidAlgorithm(
+            "only RS256 signers are supported".into(),
+        ));
+    }
+    let header_b64 = match extra_header {
+        None => DEFAULT_HEADER_B64.clone(),
+        Some(extra) => {
+            let mut header = Claims::new();
+            header.insert("alg".into(), Value::from("RS256"));
+            header.insert("typ".into(), Value::from("JWT"));
+            for (name, value) in extra {
+                if name != "alg" {
+                    header.insert(name.clone(), value.clone());
+                }
+            }
+            URL_SAFE_NO_PAD.encode(to_json(&header)?)
+        }
+    };
+    let payload_b64 = URL_SAFE_NO_PAD.encode(to_json(claims)?);
+    let mut token = String::with_capacity(header_b64.len() + payload_b64.len() + 350);
+    token.push_str(&header_b64);
+    token.push('.');
+    token.push_str(&payload_b64);
+    let signature = signer
+        .try_sign(token.as_bytes())
+        .map_err(|_| Error::Encode("the RSA signing operation failed".into()))?;
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(token)
+}
+
+fn to_json(map: &Claims) -> Result<Vec<u8>> {
+    serde_json::to_vec(map).map_err(|e| Error::Encode(e.to_string()))
+}
+
+/// What a verified token must satisfy besides its signature.
+#[derive(Debug, Clone, Copy)]
+pub struct Expectations<'a> {
+    /// The required `token_type` claim, if any.
+    pub token_type: Option<&'a str>,
+    /// The current time, in seconds since the epoch.
+    pub now: f64,
+    /// Seconds of clock skew tolerated on `exp`, `iat` and `nbf`.
+    pub leeway: f64,
+}
+
+/// The three parts of a compact JWS, decoded.
+struct Parts<'t> {
+    signing_input: &'t str,
+    header: Claims,
+    payload_b64: &'t str,
+    signature_b64: &'t str,
+}
+
+fn split(token: &str) -> Result<Parts<'_>> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::Decode("the token is too long".into()));
+    }
+    let (signing_input, signature_b64) = token
+        .rsplit_once('.')
+        .ok_or_else(|| Error::Decode("not enough segments".into()))?;
+    let (header_b64, payload_b64) = signing_input
+        .split_once('.')
+        .ok_or_else(|| Error::Decode("not enough segments".into()))?;
+    if payload_b64.contains('.') {
+        return Err(Error::Decode("too many segments".into()));
+    }
+    let header = json_object(header_b64, "header")?;
+    Ok(Parts {
+        signing_input,
+        header,
+        payload_b64,
+        signature_b64,
+    })
+}
+
+fn json_object(part_b64: &str, what: &str) -> Result<Claims> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part_b64)
+        .map_err(|_| Error::Decode(format!("the {what} is not valid base64url")))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::Decode(format!("the {what} is not a JSON object"))),
+    }
+}
+
+fn check_header(header: &Claims) -> Result<()> {
+    match header.get("alg") {
+        Some(Value::String(alg)) if alg.parse::<Algorithm>() == Ok(Algorithm::RS256) => {}
+        Some(Value::String(_)) => {
+            return Err(Error::InvalidAlgorithm("only RS256 is accepted".into()))
+        }
+        _ => {
+            return Err(Error::InvalidAlgorithm(
+                "the header names no algorithm".into(),
+            ))
+        }
+    }
+    // RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the token.
+    if header.contains_key("crit") {
+        return Err(Error::Decode(
+            "critical header extensions are not supported".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies `token`'s RS256 signature and its claims; returns the claims.
+pub fn decode(verifier: &dyn JwtVerifier, token: &str, expect: &Expectations) -> Result<Claims> {
+    let parts = split(token)?;
+    check_header(&parts.header)?;
+    if verifier.algorithm() != Algorithm::RS256 {
+        return Err(Error::InvalidAlgorithm(
+            "only RS256 verifiers are supported".into(),
+        ));
+    }
+    let signature = URL_SAFE_NO_PAD
+        .decode(parts.signature_b64)
+        .map_err(|_| Error::Decode("the signature is not valid base64url".into()))?;
+    verifier
+        .verify(parts.signing_input.as_bytes(), &signature)
+        .map_err(|_| Error::InvalidSignature)?;
+    let claims = json_object(parts.payload_b64, "payload")?;
+    validate(&claims, expect)?;
+    Ok(claims)
+}
+
+/// The claims of `token` without checking its signature, times or type. Never use this to authenticate.
+pub fn decode_unverified(token: &str) -> Result<Claims> {
+    let parts = split(token)?;
+    json_object(parts.payload_b64, "payload")
+}
+
+/// A numeric date claim as PyJWT reads it: `int(value)`, so fractions are truncated.
+fn numeric(claims: &Claims, name: &'static str) -> Option<std::result::Result<f64, ()>> {
+    claims.get(name).map(|value| match value {
+        Value::Number(n) => n.as_f64().map(f64::trunc).ok_or(()),
+        _ => Err(()),
+    })
+}
+
+fn validate(claims: &Claims, expect: &Expectations) -> Result<()> {
+    let exp = match numeric(claims, "exp") {
+        None => return Err(Error::MissingClaim("exp")),
+        Some(Err(())) => {
+            return Err(Error::Decode(
+                "Expiration Time claim (exp) must be an integer".into(),
+            ))
+        }
+        Some(Ok(exp)) => exp,
+    };
+    if exp <= expect.now - expect.leeway {
+        return Err(Error::Expired);
+    }
+    match numeric(claims, "iat") {
+        Some(Err(())) => return Err(Error::InvalidIssuedAt),
+        Some(Ok(iat)) if iat > expect.now + expect.leeway => return Err(Error::Immature("iat")),
+        _ => {}
+    }
+    match numeric(claims, "nbf") {
+        Some(Err(())) => {
+            return Err(Error::Decode(
+                "Not Before claim (nbf) must be an integer".into(),
+            ))
+        }
+        Some(Ok(nbf)) if nbf > expect.now + expect.leeway => return Err(Error::Immature("nbf")),
+        _ => {}
+    }
+    match claims.get("jti") {
+        None => return Err(Error::MissingClaim("jti")),
+        Some(Value::String(jti)) if !jti.is_empty() => {}
+        Some(_) => return Err(Error::InvalidClaim("jti must be a non-empty string".into())),
+    }
+    if let Some(expected) = expect.token_type {
+        match claims.get("token_type") {
+            None => return Err(Error::MissingClaim("token_type")),
+            Some(Value::String(found)) if found == expected => {}
+            Some(_) => {
+                return Err(Error::InvalidTokenType {
+                    expected: expected.to_owned(),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{generate_pem_pair, SigningKey, VerifyingKey};
+    use serde_json::json;
+    use std::sync::OnceLock;
+
+    const NOW: i64 = 1_704_974_401; // 2024-01-11 12:00:01 UTC
+
+    fn keys() -> &'static (SigningKey, VerifyingKey) {
+        static KEYS: OnceLock<(SigningKey, VerifyingKey)> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let (private, public) = generate_pem_pair(2048).unwrap();
+            (
+                SigningKey::from_pem(private.as_bytes()).unwrap(),
+                VerifyingKey::from_pem(public.as_bytes()).unwrap(),
+            )
+        })
+    }
+
+    fn claims(value: Value) -> Claims {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    fn access_claims() -> Claims {
+        claims(
+            json!({"user_id": 1, "jti": "abc", "exp": NOW + 900, "iat": NOW, "token_type": "access"}),
+        )
+    }
+
+    fn expect(now: i64) -> Expectations<'static> {
+        Expectations {
+            token_type: Some("access"),
+            now: now as f64,
+            leeway: 0.0,
+        }
+    }
+
+    fn sign(c: &Claims) -> String {
+        encode(&keys().0, c, None).unwrap()
+    }
+
+    fn check(token: &str, now: i64) -> Result<Claims> {
+        decode(&keys().1, token, &expect(now))
+    }
+
+    /// Builds a token from raw header and payload JSON, signed with the real key.
+    fn raw_token(header: &str, payload: &str) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let sig = keys().0.sign(input.as_bytes()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    #[test]
+    fn registered_claims_truncate_to_whole_seconds() {
+        let now = DateTime::from_timestamp(NOW, 999_999_000).unwrap();
+        let reg = Registered::new(now, TimeDelta::days(30)).unwrap();
+        assert_eq!(reg.iat, NOW);
+        assert_eq!(reg.exp, NOW + 30 * 86_400);
+        assert_eq!(reg.jti.len(), 32);
+        assert_eq!(&reg.jti[12..13], "4");
+        assert!(matches!(&reg.jti[16..17], "8" | "9" | "a" | "b"));
+        assert_ne!(
+            reg.jti,
+            Registered::new(now, TimeDelta::days(1)).unwrap().jti
+        );
+    }
+
+    #[test]
+    fn round_trip_keeps_claims_and_order() {
+        let c = access_claims();
+        let token = sign(&c);
+        assert!(token.starts_with("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."));
+        let back = check(&token, NOW).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(
+            back.keys().collect::<Vec<_>>(),
+            c.keys().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn extra_header_fields_cannot_change_alg() {
+        let extra = claims(json!({"kid": "k1", "alg": "none"}));
+        let token = encode(&keys().0, &access_claims(), Some(&extra)).unwrap();
+        let header = json_object(token.split('.').next().unwrap(), "header").unwrap();
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["kid"], "k1");
+        assert!(check(&token, NOW).is_ok());
+    }
+
+    #[test]
+    fn pyjwt_time_rules() {
+        let token = sign(&access_claims());
+        let exp = NOW + 900;
+        assert!(check(&token, exp - 1).is_ok());
+        assert_eq!(check(&token, exp).unwrap_err(), Error::Expired);
+        let lenient = Expectations {
+            leeway: 10.0,
+            ..expect(exp + 9)
+        };
+        assert!(decode(&keys().1, &token, &lenient).is_ok());
+        let lenient = Expectations {
+            leeway: 10.0,
+            ..expect(exp + 10)
+        };
+        assert_eq!(
+            decode(&keys().1, &token, &lenient).unwrap_err(),
+            Error::Expired
+        );
+        assert_eq!(check(&token, NOW - 1).unwrap_err(), Error::Immature("iat"));
+        let mut c = access_claims();
+        c.insert("nbf".into(), json!(NOW + 5));
+        assert_eq!(check(&sign(&c), NOW).unwrap_err(), Error::Immature("nbf"));
+        assert!(check(&sign(&c), NOW + 5).is_ok());
+    }
+
+    #[test]
+    fn required_claims() {
+        for (claim, err) in [
+            ("exp", Error::MissingClaim("exp")),
+            ("jti", Error::MissingClaim("jti")),
+            ("token_type", Error::MissingClaim("token_type")),
+        ] {
+            let mut c = access_claims();
+            c.remove(claim);
+            assert_eq!(check(&sign(&c), NOW).unwrap_err(), err, "{claim}");
+        }
+        let mut c = access_claims();
+        c.insert("token_type".into(), json!("refresh"));
+        assert_eq!(
+            check(&sign(&c), NOW).unwrap_err(),
+            Error::InvalidTokenType {
+                expected: "access".into()
+            }
+        );
+        let mut c = access_claims();
+        c.insert("exp".into(), json!("soon"));
+        assert!(matches!(check(&sign(&c), NOW), Err(Error::Decode(_))));
+        let mut c = access_claims();
+        c.insert("iat".into(), json!(null));
+        assert_eq!(check(&sign(&c), NOW).unwrap_err(), Error::InvalidIssuedAt);
+        let mut c = access_claims();
+        c.insert("jti".into(), json!(7));
+        assert!(matches!(check(&sign(&c), NOW), Err(Error::InvalidClaim(_))));
+    }
+
+    #[test]
+    fn tampering_and_wrong_keys_fail_the_signature() {
+        let token = sign(&access_claims());
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut forged = access_claims();
+        forged.insert("user_id".into(), json!(2));
+        let forged_payload = URL_SAFE_NO_PAD.encode(to_json(&forged).unwrap());
+        let header = input.split('.').next().unwrap();
+        let tampered = format!("{header}.{forged_payload}.{sig}");
+        assert_eq!(check(&tampered, NOW).unwrap_err(), Error::InvalidSignature);
+
+        let (_, other_public) = generate_pem_pair(2048).unwrap();
+        let other = VerifyingKey::from_pem(other_public.as_bytes()).unwrap();
+        assert_eq!(
+            decode(&other, &token, &expect(NOW)).unwrap_err(),
+            Error::InvalidSignature
+        );
+    }
+
+    #[test]
+    fn only_rs256_is_accepted() {
+        let payload = serde_json::to_string(&access_claims()).unwrap();
+        for header in [
+            r#"{"alg":"none","typ":"JWT"}"#,
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"alg":"RS512","typ":"JWT"}"#,
+            r#"{"alg":"PS256","typ":"JWT"}"#,
+            r#"{"alg":"ES256","typ":"JWT"}"#,
+            r#"{"typ":"JWT"}"#,
+            r#"{"alg":1}"#,
+        ] {
+            let token = raw_token(header, &payload);
+            assert!(
+                matches!(check(&token, NOW), Err(Error::InvalidAlgorithm(_))),
+                "{header}"
+            );
+        }
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            URL_SAFE_NO_PAD.encode(&payload)
+        );
+        assert!(matches!(
+            check(&unsigned, NOW),
+            Err(Error::InvalidAlgorithm(_))
+        ));
+        let crit = raw_token(r#"{"alg":"RS256","crit":["exp"]}"#, &payload);
+        assert!(matches!(check(&crit, NOW), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn malformed_tokens_are_decode_errors() {
+        let good = sign(&access_claims());
+        let too_long = "a".repeat(MAX_TOKEN_LEN + 1);
+        let cases = [
+            "",
+            "abc",
+            "a.b",
+            "a.b.c.d",
+            "not.real.token",
+            "....",
+            &too_long,
+            &format!("{good}.x"),
+            &format!("{good}=="),
+        ];
+        for token in cases {
+            assert!(
+                matches!(check(token, NOW), Err(Error::Decode(_))),
+                "{token}"
+            );
+        }
+        let not_object = raw_token(r#"{"alg":"RS256"}"#, "[1,2]");
+        assert!(matches!(check(&not_object, NOW), Err(Error::Decode(_))));
+        let not_json = raw_token(r#"{"alg":"RS256"}"#, "{");
+        assert!(matches!(check(&not_json, NOW), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn unverified_decode_reads_claims_only() {
+        let token = sign(&access_claims());
+        assert_eq!(decode_unverified(&token).unwrap(), access_claims());
+        assert!(decode_unverified("a.b").is_err());
+    }
+}

@@ -1,0 +1,106 @@
+"""Who a verified token is: a stateless `TokenUser`, or the user loaded from the database."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+from ninja_simple_jwt.exceptions import InvalidTokenError
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+
+__all__ = ["TokenUser", "id_claim", "load_user"]
+
+# Attributes of TokenUser that claims never overwrite.
+_RESERVED = frozenset({"pk", "claims", "is_authenticated", "is_anonymous", "is_active"})
+
+
+class TokenUser:
+    """An authenticated user built from a verified access token's claims, without a database query.
+
+    Each claim of TOKEN_CLAIM_USER_ATTRIBUTE_MAP becomes the attribute it was read from (so `user_id`
+    becomes `.id`; a callable's claim keeps the claim's name). `.claims` holds all verified claims.
+    """
+
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, claims: Mapping[str, Any]) -> None:
+        self.claims = dict(claims)
+        self.id: Any = None
+        for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
+            attribute = source if isinstance(source, str) else claim
+            if attribute == "pk":
+                attribute = "id"
+            if attribute not in _RESERVED:
+                setattr(self, attribute, self.claims.get(claim))
+
+    @property
+    def pk(self) -> Any:
+        """The user's primary key, from the id claim."""
+        return self.id
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Always True: the token was verified."""
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Always False."""
+        return False
+
+    def get_username(self) -> str:
+        """The username claim, or the id."""
+        return str(getattr(self, get_user_model().USERNAME_FIELD, None) or self.id)
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Permissions live in the database; load the user (AUTH_LOAD_USER) to check them."""
+        return False
+
+    def has_perms(self, perm_list: Any, obj: Any = None) -> bool:
+        """See `has_perm`."""
+        return False
+
+    def has_module_perms(self, app_label: str) -> bool:
+        """See `has_perm`."""
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenUser) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __str__(self) -> str:
+        return self.get_username()
+
+    def __repr__(self) -> str:
+        return f"<TokenUser id={self.id!r}>"
+
+
+def id_claim() -> str | None:
+    """The claim that holds the user's primary key: the one mapped to `id` or `pk`, if any."""
+    for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
+        if source in ("id", "pk"):
+            return str(claim)
+    return None
+
+
+def load_user(claims: Mapping[str, Any]) -> AbstractBaseUser:
+    """The active user the claims name; `InvalidTokenError` if there is none."""
+    claim = id_claim()
+    if claim is None:
+        raise ImproperlyConfigured(
+            "TOKEN_CLAIM_USER_ATTRIBUTE_MAP has no claim mapped to 'id' or 'pk': cannot load the user."
+        )
+    model = get_user_model()
+    try:
+        user = model._default_manager.get(pk=claims.get(claim))
+    except (model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise InvalidTokenError("The token's user does not exist.") from None
+    if not getattr(user, "is_active", True):
+        raise InvalidTokenError("The token's user is inactive.")
+    return user

@@ -1,0 +1,98 @@
+"""The configured key pair, read once from settings or storage and parsed once by the core."""
+
+from typing import Any
+
+from django.utils.functional import classproperty
+from django.utils.module_loading import import_string
+
+from ninja_simple_jwt._core import SigningKey, VerifyingKey
+from ninja_simple_jwt.exceptions import InvalidKeyError
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
+
+__all__ = ["InMemoryJwtKeyPair", "private_key_storage", "public_key_storage"]
+
+
+def private_key_storage() -> Any:
+    """The storage that holds the private key: JWT_PRIVATE_KEY_STORAGE, else JWT_KEY_STORAGE."""
+    s = ninja_simple_jwt_settings
+    return import_string(s.JWT_PRIVATE_KEY_STORAGE or s.JWT_KEY_STORAGE)
+
+
+def public_key_storage() -> Any:
+    """The storage that holds the public key: JWT_PUBLIC_KEY_STORAGE, else JWT_KEY_STORAGE."""
+    s = ninja_simple_jwt_settings
+    return import_string(s.JWT_PUBLIC_KEY_STORAGE or s.JWT_KEY_STORAGE)
+
+
+def _read_key(inline: str | bytes | None, storage: Any, path: str, what: str) -> bytes:
+    if inline is not None:
+        return inline.encode() if isinstance(inline, str) else bytes(inline)
+    try:
+        with storage.open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InvalidKeyError(
+            f"No JWT {what} key at {path!r} in {type(storage).__name__}: run `python manage.py make_rsa`, "
+            f"or set JWT_{what.upper()}_KEY_PATH."
+        ) from None
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+class InMemoryJwtKeyPair:
+    """The key pair in memory: PEM bytes as read, and the parsed keys the core signs and verifies with.
+
+    Everything is loaded on first use and kept until `clear()`, which runs when the NINJA_SIMPLE_JWT
+    setting changes and when `make_and_save_key_pair` replaces the keys.
+    """
+
+    _private_key: bytes | None = None
+    _public_key: bytes | None = None
+    _signing_key: SigningKey | None = None
+    _verifying_key: VerifyingKey | None = None
+
+    @classproperty
+    def private_key(cls) -> bytes:
+        """The private key's PEM bytes."""
+        if cls._private_key is None:
+            s = ninja_simple_jwt_settings
+            cls._private_key = _read_key(
+                s.JWT_PRIVATE_KEY, private_key_storage(), s.JWT_PRIVATE_KEY_PATH, "private"
+            )
+        return cls._private_key
+
+    @classproperty
+    def public_key(cls) -> bytes:
+        """The public key's PEM bytes."""
+        if cls._public_key is None:
+            s = ninja_simple_jwt_settings
+            cls._public_key = _read_key(
+                s.JWT_PUBLIC_KEY, public_key_storage(), s.JWT_PUBLIC_KEY_PATH, "public"
+            )
+        return cls._public_key
+
+    @classproperty
+    def signing_key(cls) -> SigningKey:
+        """The parsed private key."""
+        key = cls._signing_key
+        if key is None:
+            key = cls._signing_key = SigningKey(cls.private_key)
+        return key
+
+    @classproperty
+    def verifying_key(cls) -> VerifyingKey:
+        """The parsed public key."""
+        key = cls._verifying_key
+        if key is None:
+            key = cls._verifying_key = VerifyingKey(cls.public_key)
+        return key
+
+    @classmethod
+    def clear(cls) -> None:
+        """Forget the keys; the next use reads them again."""
+        cls._private_key = None
+        cls._public_key = None
+        cls._signing_key = None
+        cls._verifying_key = None
+
+
+on_reload(InMemoryJwtKeyPair.clear)

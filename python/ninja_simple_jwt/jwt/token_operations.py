@@ -1,0 +1,139 @@
+"""Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from enum import Enum
+from functools import cache
+from json import JSONEncoder
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ninja_simple_jwt import _core
+from ninja_simple_jwt.exceptions import DecodeError
+from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
+
+__all__ = [
+    "TokenTypes",
+    "decode_token",
+    "encode_token",
+    "get_access_token_for_user",
+    "get_access_token_from_refresh_token",
+    "get_refresh_token_for_user",
+    "get_token_payload_for_user",
+]
+
+
+class TokenTypes(str, Enum):
+    """The `token_type` claim."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+def get_token_payload_for_user(user: AbstractBaseUser) -> dict[str, Any]:
+    """The claims TOKEN_CLAIM_USER_ATTRIBUTE_MAP takes from `user` (attributes or callables)."""
+    return _core.map_claims(user, ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP)
+
+
+def get_refresh_token_for_user(user: AbstractBaseUser) -> tuple[str, dict[str, Any]]:
+    """A refresh token for `user`, and its claims."""
+    return encode_token(get_token_payload_for_user(user), TokenTypes.REFRESH)
+
+
+def get_access_token_for_user(user: AbstractBaseUser) -> tuple[str, dict[str, Any]]:
+    """An access token for `user`, and its claims."""
+    return encode_token(get_token_payload_for_user(user), TokenTypes.ACCESS)
+
+
+def get_access_token_from_refresh_token(refresh_token: str) -> tuple[str, dict[str, Any]]:
+    """A new access token from a valid refresh token.
+
+    When the claim map has a user id claim, the user is read again: a deleted or deactivated user gets
+    no new access token, and changed attributes reach the new token.
+    """
+    # Imported here: the auth package imports this module.
+    from ninja_simple_jwt.auth.token_user import id_claim, load_user
+
+    claims = decode_token(refresh_token, token_type=TokenTypes.REFRESH)
+    if id_claim() is not None:
+        payload = get_token_payload_for_user(load_user(claims))
+    else:
+        payload = {claim: claims.get(claim) for claim in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP}
+    return encode_token(payload, TokenTypes.ACCESS)
+
+
+def encode_token(
+    payload: Mapping[str, Any],
+    token_type: TokenTypes,
+    json_encoder: type[JSONEncoder] | None = None,
+    **additional_headers: Any,
+) -> tuple[str, dict[str, Any]]:
+    """Signs `payload` with `jti`, `exp`, `iat` and `token_type` added; returns the token and its claims.
+
+    Values JSON cannot hold go through `json_encoder` (default: TOKEN_USER_ENCODER_CLS).
+    """
+    s = ninja_simple_jwt_settings
+    token_type = TokenTypes(token_type)
+    lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is TokenTypes.REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
+    return _core.encode_token(
+        InMemoryJwtKeyPair.signing_key,
+        payload if type(payload) is dict else dict(payload),
+        token_type,
+        _now(),
+        _as_timedelta(lifetime),
+        _encoder_default(json_encoder),
+        additional_headers or None,
+    )
+
+
+def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
+    """The claims of a valid token of `token_type`; raises an `InvalidTokenError` subclass otherwise.
+
+    Checks the RS256 signature, `exp` (required), `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`.
+    `verify=False` returns the claims unchecked: never use that to authenticate.
+    """
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise DecodeError("Invalid token: not ASCII.") from None
+    if not isinstance(token, str):
+        raise DecodeError("Invalid token: expected a string.")
+    if not verify:
+        return _core.decode_unverified(token)
+    return _core.decode_token(
+        InMemoryJwtKeyPair.verifying_key,
+        token,
+        None if token_type is None else TokenTypes(token_type).value,
+        _now(),
+        _as_timedelta(ninja_simple_jwt_settings.JWT_LEEWAY).total_seconds(),
+    )
+
+
+def _now() -> datetime:
+    # Django's clock, so freezegun and time-machine work in users' tests. A naive value (USE_TZ = False)
+    # is local time, as datetime.timestamp() reads it.
+    now = timezone.now()
+    return now if now.tzinfo is not None else now.astimezone()
+
+
+def _as_timedelta(value: timedelta | float) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+@cache
+def _default_for(encoder: type[JSONEncoder]) -> Callable[[Any], Any]:
+    return encoder().default
+
+
+def _encoder_default(json_encoder: type[JSONEncoder] | None) -> Callable[[Any], Any]:
+    if json_encoder is None:
+        json_encoder = import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
+    return _default_for(json_encoder)
+
+
+on_reload(_default_for.cache_clear)

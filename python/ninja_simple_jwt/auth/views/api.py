@@ -87,12 +87,11 @@ def web_token_refresh(request: HttpRequest) -> dict[str, str]:
 
 
 @web_auth_router.post("/sign-out", response={204: None}, url_name="web_signout")
-def web_sign_out(request: HttpRequest, response: HttpResponse) -> tuple[int, None]:
+def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
     """Clears the refresh cookie."""
     # Expire it with the attributes sign-in set: browsers match a cookie by name, domain and path, and
     # may refuse to replace a Secure cookie with one that is not (Django's delete_cookie drops Secure).
     _set_refresh_cookie(response, "", expires="Thu, 01 Jan 1970 00:00:00 GMT", max_age=0)
-    return 204, None
 
 
 def _set_refresh_cookie(

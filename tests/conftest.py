@@ -1,0 +1,47 @@
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ninja_simple_jwt._core import generate_key_pair
+from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def pem_pair() -> tuple[bytes, bytes]:
+    """One key pair for the session: (PKCS#1 private PEM, SPKI public PEM)."""
+    return generate_key_pair()
+
+
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The default key storage resolves paths against the working directory: give each test its own,
+    # and start each test with no key or setting cached.
+    monkeypatch.chdir(tmp_path)
+    InMemoryJwtKeyPair.clear()
+    ninja_simple_jwt_settings.reload()
+    yield
+    InMemoryJwtKeyPair.clear()
+    ninja_simple_jwt_settings.reload()
+
+
+@pytest.fixture
+def keys(tmp_path: Path, pem_pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    """The session's key pair, written where the default settings look for it."""
+    (tmp_path / "jwt-signing.pem").write_bytes(pem_pair[0])
+    (tmp_path / "jwt-signing.pub").write_bytes(pem_pair[1])
+    return pem_pair
+
+
+@pytest.fixture
+def user(db: Any, django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="alice", password=PASSWORD, email="alice@example.com")
+
+
+def file_mode(path: str | Path) -> int:
+    return os.stat(path).st_mode & 0o777

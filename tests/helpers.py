@@ -1,0 +1,23 @@
+"""Things tests name by import string."""
+
+import tempfile
+from datetime import datetime
+from typing import Any
+
+from django.core.files.storage import FileSystemStorage, InMemoryStorage
+
+from ninja_simple_jwt.jwt.json_encode import TokenUserEncoder
+
+
+class EpochEncoder(TokenUserEncoder):
+    """Writes datetimes as epoch seconds."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            return int(o.timestamp())
+        return super().default(o)
+
+
+memory_storage = InMemoryStorage()
+private_storage = FileSystemStorage(location=tempfile.mkdtemp(prefix="jwt-private-"))
+public_storage = FileSystemStorage(location=tempfile.mkdtemp(prefix="jwt-public-"))

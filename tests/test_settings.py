@@ -1,0 +1,130 @@
+"""Settings: the README's defaults, later versions' additions, and overrides taking effect at once."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from django.test import override_settings
+
+from ninja_simple_jwt import exceptions
+from ninja_simple_jwt._core import generate_key_pair
+from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair
+from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
+from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token
+from ninja_simple_jwt.settings import DEFAULTS, ninja_simple_jwt_settings
+from tests import helpers
+
+
+def test_readme_defaults() -> None:
+    s = ninja_simple_jwt_settings
+    assert s.JWT_KEY_STORAGE == "ninja_simple_jwt.jwt.key_store.local_disk_key_storage"
+    assert s.JWT_PRIVATE_KEY_PATH == "jwt-signing.pem"
+    assert s.JWT_PUBLIC_KEY_PATH == "jwt-signing.pub"
+    assert s.JWT_REFRESH_COOKIE_NAME == "refresh"
+    assert s.JWT_REFRESH_TOKEN_LIFETIME == timedelta(days=30)
+    assert s.JWT_ACCESS_TOKEN_LIFETIME == timedelta(minutes=15)
+    assert s.WEB_REFRESH_COOKIE_SECURE is True  # not DEBUG
+    assert s.WEB_REFRESH_COOKIE_HTTP_ONLY is True
+    assert s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "Strict"
+    assert s.WEB_REFRESH_COOKIE_PATH == "/api/auth/web/token-refresh"
+    assert s.TOKEN_CLAIM_USER_ATTRIBUTE_MAP == {"user_id": "id", "username": "username", "last_login": "last_login"}
+    assert s.TOKEN_USER_ENCODER_CLS == "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder"
+    assert s.USERNAME_FIELD == "username"
+    assert s.JWT_LEEWAY == timedelta(seconds=10)
+    assert s.AUTH_LOAD_USER is False
+
+
+def test_unknown_settings_are_attribute_errors() -> None:
+    with pytest.raises(AttributeError, match="Invalid NINJA_SIMPLE_JWT setting: JWT_NOPE"):
+        _ = ninja_simple_jwt_settings.JWT_NOPE
+
+
+def test_cookie_secure_follows_debug_whenever_read() -> None:
+    with override_settings(DEBUG=True):
+        assert ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_SECURE is False
+    assert ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_SECURE is True
+    # DEFAULTS merged into the user's dict (as the original's tests do) still means "not DEBUG".
+    with override_settings(DEBUG=True, NINJA_SIMPLE_JWT={**DEFAULTS}):
+        assert ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_SECURE is False
+
+
+def test_overrides_take_effect_and_end(keys: Any) -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=5)}):
+        _, data = encode_token({}, TokenTypes.ACCESS)
+        assert data["exp"] - data["iat"] == 300
+    _, data = encode_token({}, TokenTypes.ACCESS)
+    assert data["exp"] - data["iat"] == 900
+
+
+def test_pytest_django_settings_fixture(keys: Any, settings: Any) -> None:
+    settings.NINJA_SIMPLE_JWT = {"JWT_REFRESH_TOKEN_LIFETIME": timedelta(hours=1)}
+    _, data = encode_token({}, TokenTypes.REFRESH)
+    assert data["exp"] - data["iat"] == 3600
+
+
+def test_lifetimes_and_leeway_may_be_seconds(keys: Any) -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_ACCESS_TOKEN_LIFETIME": 60, "JWT_LEEWAY": 2.5}):
+        token, data = encode_token({}, TokenTypes.ACCESS)
+        assert data["exp"] - data["iat"] == 60
+        decode_token(token, TokenTypes.ACCESS)
+
+
+def test_inline_keys_replace_the_storage(keys: Any) -> None:
+    private, public = generate_key_pair()
+    # PKCS#8 given as str: what users paste from a secrets manager.
+    pkcs8 = serialization.load_pem_private_key(private, None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_PRIVATE_KEY": pkcs8.decode(), "JWT_PUBLIC_KEY": public}):
+        token, _ = encode_token({}, TokenTypes.ACCESS)
+        jwt.decode(token, public, algorithms=["RS256"])
+        decode_token(token, TokenTypes.ACCESS)
+    # Back to the stored keys: the inline pair's token no longer verifies.
+    with pytest.raises(exceptions.InvalidSignatureError):
+        decode_token(token, TokenTypes.ACCESS)
+    jwt.decode(encode_token({}, TokenTypes.ACCESS)[0], keys[1], algorithms=["RS256"])
+
+
+def test_separate_private_and_public_storages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.files.storage import FileSystemStorage
+
+    monkeypatch.setattr(helpers, "private_storage", FileSystemStorage(location=tmp_path / "private"))
+    monkeypatch.setattr(helpers, "public_storage", FileSystemStorage(location=tmp_path / "public"))
+    config = {
+        "JWT_PRIVATE_KEY_STORAGE": "tests.helpers.private_storage",
+        "JWT_PUBLIC_KEY_STORAGE": "tests.helpers.public_storage",
+    }
+    with override_settings(NINJA_SIMPLE_JWT=config):
+        make_and_save_key_pair()
+        token, _ = encode_token({}, TokenTypes.ACCESS)
+        decode_token(token, TokenTypes.ACCESS)
+    assert (tmp_path / "private" / "jwt-signing.pem").read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY")
+    assert (tmp_path / "public" / "jwt-signing.pub").read_bytes().startswith(b"-----BEGIN PUBLIC KEY")
+    assert not (tmp_path / "private" / "jwt-signing.pub").exists()
+    assert not (tmp_path / "jwt-signing.pem").exists()
+
+
+def test_jwt_key_storage_setting_is_honoured() -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_KEY_STORAGE": "tests.helpers.memory_storage"}):
+        make_and_save_key_pair()
+        assert helpers.memory_storage.exists("jwt-signing.pem")
+        assert helpers.memory_storage.exists("jwt-signing.pub")
+        token, _ = encode_token({}, TokenTypes.ACCESS)
+        decode_token(token, TokenTypes.ACCESS)
+    assert not Path("jwt-signing.pem").exists()
+
+
+def test_a_missing_key_says_what_to_do() -> None:
+    with pytest.raises(exceptions.InvalidKeyError, match="run `python manage.py make_rsa`"):
+        encode_token({}, TokenTypes.ACCESS)
+
+
+def test_keys_are_parsed_once_and_dropped_on_settings_change(keys: Any) -> None:
+    first = InMemoryJwtKeyPair.signing_key
+    assert InMemoryJwtKeyPair.signing_key is first
+    assert InMemoryJwtKeyPair.private_key == keys[0]
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=1)}):
+        assert InMemoryJwtKeyPair.signing_key is not first

@@ -1,0 +1,63 @@
+# make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
+# make test   build everything and run every test suite (cargo test, pytest)
+# make lint   rustfmt, clippy, ruff, mypy, stubtest
+# Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BUILT  := $(VENV)/.built
+SOURCES := $(shell find src python -type f) Cargo.toml Cargo.lock pyproject.toml
+
+.PHONY: build demo test test-rust test-python lint clean
+
+$(STAMP): requirements-dev.txt
+	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
+	@python3 -m venv --help >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
+		else echo "python3 -m venv is missing: install python3-venv"; exit 1; fi; }
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(BUILT): $(STAMP) $(SOURCES)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+	touch $@
+
+build: $(BUILT)
+
+test: test-rust test-python
+
+test-rust:
+	cargo test --no-default-features
+
+test-python: $(BUILT)
+	$(PY) -m pytest
+
+demo: $(BUILT)
+	cd example && ../$(PY) manage.py demo_setup
+	@echo
+	@echo "Try it (the server starts below; Ctrl-C stops it):"
+	@echo "  curl -s http://127.0.0.1:8000/api/auth/mobile/sign-in -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"username\": \"demo\", \"password\": \"demo-pass-1234\"}'"
+	@echo "  curl -s http://127.0.0.1:8000/api/hello -H 'Authorization: Bearer ACCESS_TOKEN'"
+	@echo "  curl -s http://127.0.0.1:8000/api/auth/mobile/token-refresh -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"refresh\": \"REFRESH_TOKEN\"}'"
+	@echo "  curl -si http://127.0.0.1:8000/api/auth/web/sign-in -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"username\": \"demo\", \"password\": \"demo-pass-1234\"}'"
+	@echo "  API docs: http://127.0.0.1:8000/api/docs"
+	@echo
+	cd example && ../$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(BUILT)
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --no-default-features -- -D warnings
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest ninja_simple_jwt._core
+
+clean:
+	rm -rf $(VENV) target

@@ -1,0 +1,33 @@
+"""The example's own routes: one open, two behind HttpJwtAuth."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+
+router = Router()
+protected = Router(auth=HttpJwtAuth())
+
+
+@router.get("/ping", auth=None)
+def ping(request: HttpRequest) -> str:
+    """An open route, to compare with the protected ones."""
+    return "pong"
+
+
+@protected.get("/hello")
+def hello(request: HttpRequest) -> str:
+    """The README's protected route."""
+    return "Hello world"
+
+
+@protected.get("/me")
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the access token says the caller is."""
+    user: Any = request.user
+    return {"id": user.id, "username": user.username, "claims": request.auth}  # type: ignore[attr-defined]
+
+
+router.add_router("/", protected)

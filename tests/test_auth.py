@@ -33,9 +33,7 @@ def get(client: Client, url: str, authorization: str | None) -> Any:
     return client.get(url, **extra)
 
 
-def test_a_valid_access_token_gives_a_stateless_user(
-    client: Client, user: Any, django_assert_num_queries: Any
-) -> None:
+def test_a_valid_access_token_gives_a_stateless_user(client: Client, user: Any, django_assert_num_queries: Any) -> None:
     user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123000, tzinfo=UTC)
     access, claims = get_access_token_for_user(user)
     with django_assert_num_queries(0):

@@ -30,9 +30,12 @@ def test_writes_the_pair_where_the_readme_says(tmp_path: Path) -> None:
     assert public.startswith(b"-----BEGIN PUBLIC KEY-----\n")
     key = serialization.load_pem_private_key(private, None)
     assert key.key_size == 2048  # type: ignore[union-attr]
-    assert key.public_key().public_bytes(  # the two files are one pair
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) == public
+    assert (
+        key.public_key().public_bytes(  # the two files are one pair
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        == public
+    )
     assert file_mode(tmp_path / "jwt-signing.pem") == 0o600
     assert str(tmp_path / "jwt-signing.pem") in out and str(tmp_path / "jwt-signing.pub") in out
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]
@@ -109,6 +112,6 @@ def test_storage_that_renames_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_pa
             return super()._save("renamed-" + name, content)
 
     monkeypatch.setattr(helpers, "memory_storage", Renaming(location=tmp_path / "store"))
-    with override_settings(NINJA_SIMPLE_JWT={"JWT_KEY_STORAGE": "tests.helpers.memory_storage"}):
-        with pytest.raises(exceptions.InvalidKeyError, match="keep the given names"):
-            make_and_save_key_pair()
+    config = override_settings(NINJA_SIMPLE_JWT={"JWT_KEY_STORAGE": "tests.helpers.memory_storage"})
+    with config, pytest.raises(exceptions.InvalidKeyError, match="keep the given names"):
+        make_and_save_key_pair()

@@ -24,8 +24,8 @@ def test_readme_defaults() -> None:
     assert s.JWT_PRIVATE_KEY_PATH == "jwt-signing.pem"
     assert s.JWT_PUBLIC_KEY_PATH == "jwt-signing.pub"
     assert s.JWT_REFRESH_COOKIE_NAME == "refresh"
-    assert s.JWT_REFRESH_TOKEN_LIFETIME == timedelta(days=30)
-    assert s.JWT_ACCESS_TOKEN_LIFETIME == timedelta(minutes=15)
+    assert timedelta(days=30) == s.JWT_REFRESH_TOKEN_LIFETIME
+    assert timedelta(minutes=15) == s.JWT_ACCESS_TOKEN_LIFETIME
     assert s.WEB_REFRESH_COOKIE_SECURE is True  # not DEBUG
     assert s.WEB_REFRESH_COOKIE_HTTP_ONLY is True
     assert s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "Strict"
@@ -33,7 +33,7 @@ def test_readme_defaults() -> None:
     assert s.TOKEN_CLAIM_USER_ATTRIBUTE_MAP == {"user_id": "id", "username": "username", "last_login": "last_login"}
     assert s.TOKEN_USER_ENCODER_CLS == "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder"
     assert s.USERNAME_FIELD == "username"
-    assert s.JWT_LEEWAY == timedelta(seconds=10)
+    assert timedelta(seconds=10) == s.JWT_LEEWAY
     assert s.AUTH_LOAD_USER is False
 
 
@@ -118,7 +118,7 @@ def test_jwt_key_storage_setting_is_honoured() -> None:
 
 
 def test_a_missing_key_says_what_to_do() -> None:
-    with pytest.raises(exceptions.InvalidKeyError, match="run `python manage.py make_rsa`"):
+    with pytest.raises(exceptions.InvalidKeyError, match=r"run `python manage\.py make_rsa`"):
         encode_token({}, TokenTypes.ACCESS)
 
 

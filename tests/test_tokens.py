@@ -54,7 +54,7 @@ def full_claims(**extra: Any) -> dict[str, Any]:
 class TestEncode:
     def test_registered_claims_follow_djangos_clock(self) -> None:
         with freeze_time(NOW):
-            token, data = encode_token({"name": "bebe"}, TokenTypes.REFRESH)
+            _token, data = encode_token({"name": "bebe"}, TokenTypes.REFRESH)
         assert data["iat"] == NOW_TS
         assert data["exp"] == NOW_TS + 30 * 86400
         assert data["token_type"] is TokenTypes.REFRESH
@@ -248,12 +248,12 @@ class TestUsers:
             assert get_token_payload_for_user(user) == {"uid": user.pk, "mail": "alice@example.com", "initial": "A"}
 
     def test_a_missing_attribute_is_named(self, user: Any) -> None:
-        with override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"x": "shoe_size"}}):
-            with pytest.raises(AttributeError, match="claim x names the attribute shoe_size"):
-                get_token_payload_for_user(user)
-        with override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"x": 3}}):
-            with pytest.raises(TypeError, match="attribute name or a callable"):
-                get_token_payload_for_user(user)
+        missing = override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"x": "shoe_size"}})
+        with missing, pytest.raises(AttributeError, match="claim x names the attribute shoe_size"):
+            get_token_payload_for_user(user)
+        wrong_kind = override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"x": 3}})
+        with wrong_kind, pytest.raises(TypeError, match="attribute name or a callable"):
+            get_token_payload_for_user(user)
 
     def test_last_login_is_written_as_django_writes_it(self, user: Any) -> None:
         user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
@@ -272,7 +272,7 @@ class TestUsers:
         refresh, _ = get_refresh_token_for_user(user)
         user.username = "alice2"
         user.save()
-        access, data = get_access_token_from_refresh_token(refresh)
+        _access, data = get_access_token_from_refresh_token(refresh)
         assert data["username"] == "alice2" and data["token_type"] == "access"
         user.is_active = False
         user.save()
@@ -321,7 +321,9 @@ class TestCoreKeys:
 
     def test_small_keys_are_refused(self) -> None:
         small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-        public = small.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        public = small.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         with pytest.raises(exceptions.InvalidKeyError, match="1024 bits"):
             VerifyingKey(public)
 

@@ -2,8 +2,19 @@
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, final
 
+__all__ = [
+    "SigningKey",
+    "VerifyingKey",
+    "decode_token",
+    "decode_unverified",
+    "encode_token",
+    "generate_key_pair",
+    "map_claims",
+]
+
+@final
 class SigningKey:
     """An RSA private key (PKCS#1 or PKCS#8 PEM), parsed and validated once, that signs RS256 tokens."""
 
@@ -14,6 +25,7 @@ class SigningKey:
     def verifying_key(self) -> VerifyingKey:
         """The public half of this key, for verifying what it signs."""
 
+@final
 class VerifyingKey:
     """An RSA public key (SPKI or PKCS#1 PEM), parsed once, that verifies RS256 tokens."""
 

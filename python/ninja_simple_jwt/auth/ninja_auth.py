@@ -32,7 +32,8 @@ class HttpJwtAuth(HttpBearer):
         try:
             claims = decode_token(token, token_type=TokenTypes.ACCESS)
             load = ninja_simple_jwt_settings.AUTH_LOAD_USER if self.load_user is None else self.load_user
-            request.user = load_user(claims) if load else TokenUser(claims)
+            # A TokenUser quacks like a user without being a model instance.
+            request.user = load_user(claims) if load else TokenUser(claims)  # type: ignore[assignment]
         except InvalidTokenError as e:
             logger.debug("Refused a bearer token: %s", e)
             return None

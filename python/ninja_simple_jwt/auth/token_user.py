@@ -97,8 +97,9 @@ def load_user(claims: Mapping[str, Any]) -> AbstractBaseUser:
             "TOKEN_CLAIM_USER_ATTRIBUTE_MAP has no claim mapped to 'id' or 'pk': cannot load the user."
         )
     model = get_user_model()
+    pk: Any = claims.get(claim)
     try:
-        user = model._default_manager.get(pk=claims.get(claim))
+        user = model._default_manager.get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise InvalidTokenError("The token's user does not exist.") from None
     if not getattr(user, "is_active", True):

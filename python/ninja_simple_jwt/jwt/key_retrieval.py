@@ -55,9 +55,7 @@ class InMemoryJwtKeyPair:
         """The private key's PEM bytes."""
         if cls._private_key is None:
             s = ninja_simple_jwt_settings
-            cls._private_key = _read_key(
-                s.JWT_PRIVATE_KEY, private_key_storage(), s.JWT_PRIVATE_KEY_PATH, "private"
-            )
+            cls._private_key = _read_key(s.JWT_PRIVATE_KEY, private_key_storage(), s.JWT_PRIVATE_KEY_PATH, "private")
         return cls._private_key
 
     @classproperty
@@ -65,9 +63,7 @@ class InMemoryJwtKeyPair:
         """The public key's PEM bytes."""
         if cls._public_key is None:
             s = ninja_simple_jwt_settings
-            cls._public_key = _read_key(
-                s.JWT_PUBLIC_KEY, public_key_storage(), s.JWT_PUBLIC_KEY_PATH, "public"
-            )
+            cls._public_key = _read_key(s.JWT_PUBLIC_KEY, public_key_storage(), s.JWT_PUBLIC_KEY_PATH, "public")
         return cls._public_key
 
     @classproperty

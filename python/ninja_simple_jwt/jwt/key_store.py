@@ -1,5 +1,6 @@
 """The default key storage: files relative to the working directory, as the original package."""
 
+import contextlib
 import os
 import tempfile
 from typing import IO, Any
@@ -24,17 +25,15 @@ class LocalDiskKeyStorage(Storage):
         return os.path.exists(self.path(name))
 
     def delete(self, name: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(self.path(name))
-        except FileNotFoundError:
-            pass
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Saving replaces: refusing to overwrite a key pair is make_and_save_key_pair's decision.
         return name
 
-    def _open(self, name: str, mode: str = "rb") -> File:
-        return File(open(self.path(name), mode))  # noqa: SIM115 - the File owns and closes it
+    def _open(self, name: str, mode: str = "rb") -> "File[Any]":
+        return File(open(self.path(name), mode))
 
     def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
         # Storage.save refuses absolute paths (it guards media uploads); key paths may well be absolute.

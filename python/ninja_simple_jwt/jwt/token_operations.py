@@ -3,7 +3,6 @@
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
-from functools import cache
 from json import JSONEncoder
 from typing import Any
 
@@ -125,15 +124,16 @@ def _as_timedelta(value: timedelta | float) -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
-@cache
-def _default_for(encoder: type[JSONEncoder]) -> Callable[[Any], Any]:
-    return encoder().default
+# One encoder instance per class: `default` holds no state, and building one per token costs time.
+_encoder_defaults: dict[type[JSONEncoder], Callable[[Any], Any]] = {}
 
 
 def _encoder_default(json_encoder: type[JSONEncoder] | None) -> Callable[[Any], Any]:
-    if json_encoder is None:
-        json_encoder = import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
-    return _default_for(json_encoder)
+    encoder: type[JSONEncoder] = json_encoder or import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
+    default = _encoder_defaults.get(encoder)
+    if default is None:
+        default = _encoder_defaults[encoder] = encoder().default
+    return default
 
 
-on_reload(_default_for.cache_clear)
+on_reload(_encoder_defaults.clear)

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import UTC, datetime
+from typing import Annotated
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -56,7 +57,7 @@ def _refresh(refresh_token: str | None) -> str:
 
 
 @mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
-def mobile_sign_in(request: HttpRequest, payload: SignInRequest = JsonBody(...)) -> dict[str, str]:
+def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
     """Signs in: returns a refresh and an access token."""
     user = _sign_in(request, payload)
     refresh_token, _ = get_refresh_token_for_user(user)
@@ -65,13 +66,17 @@ def mobile_sign_in(request: HttpRequest, payload: SignInRequest = JsonBody(...))
 
 
 @mobile_auth_router.post("/token-refresh", response=MobileTokenRefreshResponse, url_name="mobile_token_refresh")
-def mobile_token_refresh(request: HttpRequest, payload: MobileTokenRefreshRequest = JsonBody(...)) -> dict[str, str]:
+def mobile_token_refresh(
+    request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]
+) -> dict[str, str]:
     """Returns a new access token for a valid refresh token."""
     return {"access": _refresh(payload.refresh)}
 
 
 @web_auth_router.post("/sign-in", response=WebSignInResponse, url_name="web_signin")
-def web_sign_in(request: HttpRequest, response: HttpResponse, payload: SignInRequest = JsonBody(...)) -> dict[str, str]:
+def web_sign_in(
+    request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonBody(...)]
+) -> dict[str, str]:
     """Signs in: returns an access token, and sets the refresh token in an HttpOnly cookie."""
     user = _sign_in(request, payload)
     refresh_token, refresh_claims = get_refresh_token_for_user(user)

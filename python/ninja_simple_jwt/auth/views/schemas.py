@@ -52,7 +52,9 @@ class _JsonBodyModel(BodyModel):
         try:
             return super().get_request_data(request, api, path_params)
         except HttpError as e:
-            raise ValidationError([{"type": "json_invalid", "loc": ["body"], "msg": "The body is not valid JSON."}]) from e
+            raise ValidationError(
+                [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not valid JSON."}]
+            ) from e
 
 
 class JsonBody(Body):  # type: ignore[misc]

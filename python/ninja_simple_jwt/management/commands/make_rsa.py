@@ -39,5 +39,7 @@ class Command(BaseCommand):
         s = ninja_simple_jwt_settings
         if s.JWT_PRIVATE_KEY is not None or s.JWT_PUBLIC_KEY is not None:
             self.stderr.write(
-                self.style.WARNING("JWT_PRIVATE_KEY or JWT_PUBLIC_KEY is set in settings and is used instead of these files.")
+                self.style.WARNING(
+                    "JWT_PRIVATE_KEY or JWT_PUBLIC_KEY is set in settings and is used instead of these files."
+                )
             )

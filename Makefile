@@ -3,6 +3,9 @@
 # make lint   rustfmt, clippy, ruff, mypy, stubtest
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -29,8 +32,10 @@ build: $(BUILT)
 
 test: test-rust test-python
 
+# The core's unit tests, without the Python bindings (no libpython needed). A run of no test fails.
 test-rust:
-	cargo test --no-default-features
+	mkdir -p target && cargo test --no-default-features 2>&1 | tee target/cargo-test.log
+	@grep -Eq "test result: ok\. [1-9][0-9]* passed" target/cargo-test.log || { echo "cargo test ran no test"; exit 1; }
 
 test-python: $(BUILT)
 	$(PY) -m pytest

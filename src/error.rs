@@ -60,6 +60,35 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Runs `f`, turning a panic into `on_panic`: a bug in the core must end as an ordinary error (a 401 for a
+/// token being read), never as a crashed request.
+pub fn catch_panics<T>(
+    on_panic: impl FnOnce() -> Error,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        log::error!(target: crate::LOG_TARGET, "the core panicked; the operation was refused");
+        Err(on_panic())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_errors() {
+        let refused = || Error::Decode("the token could not be read".into());
+        let panicking = || -> Result<()> { panic!("a bug") };
+        assert_eq!(catch_panics(refused, panicking), Err(refused()));
+        assert_eq!(catch_panics(refused, || Ok(7)), Ok(7));
+        assert_eq!(
+            catch_panics(refused, || Err::<(), _>(Error::Expired)),
+            Err(Error::Expired)
+        );
+    }
+}
+
 #[cfg(feature = "python")]
 mod python {
     use super::Error;

@@ -22,8 +22,17 @@ mod python {
     use serde_json::Value;
 
     use crate::convert::{dict_from_map, to_json};
+    use crate::error::{catch_panics, Error};
     use crate::keys;
     use crate::token::{self, Claims, Expectations, Registered};
+
+    fn key_refused() -> Error {
+        Error::InvalidKey("the key could not be processed".into())
+    }
+
+    fn token_refused() -> Error {
+        Error::Decode("the token could not be processed".into())
+    }
 
     /// An RSA private key, parsed and validated once, that signs RS256 tokens.
     #[pyclass(frozen, module = "ninja_simple_jwt._core")]
@@ -33,7 +42,8 @@ mod python {
     impl SigningKey {
         #[new]
         fn new(py: Python<'_>, pem: &[u8]) -> PyResult<Self> {
-            let key = py.detach(|| keys::SigningKey::from_pem(pem))?;
+            let key =
+                py.detach(|| catch_panics(key_refused, || keys::SigningKey::from_pem(pem)))?;
             Ok(SigningKey(key))
         }
 
@@ -61,7 +71,9 @@ mod python {
     impl VerifyingKey {
         #[new]
         fn new(pem: &[u8]) -> PyResult<Self> {
-            Ok(VerifyingKey(keys::VerifyingKey::from_pem(pem)?))
+            Ok(VerifyingKey(catch_panics(key_refused, || {
+                keys::VerifyingKey::from_pem(pem)
+            })?))
         }
 
         fn __repr__(&self) -> &'static str {
@@ -73,7 +85,8 @@ mod python {
     #[pyfunction]
     #[pyo3(signature = (bits = 2048))]
     fn generate_key_pair(py: Python<'_>, bits: usize) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
-        let (private, public) = py.detach(|| keys::generate_pem_pair(bits))?;
+        let (private, public) =
+            py.detach(|| catch_panics(key_refused, || keys::generate_pem_pair(bits)))?;
         Ok((
             PyBytes::new(py, private.as_bytes()).unbind(),
             PyBytes::new(py, public.as_bytes()).unbind(),
@@ -136,7 +149,12 @@ mod python {
             Some(h) if !h.is_empty() => Some(object(to_json(h.as_any(), default)?)),
             _ => None,
         };
-        let token = py.detach(|| token::encode(&key.0, &claims, extra_header.as_ref()))?;
+        let token = py.detach(|| {
+            catch_panics(
+                || Error::Encode("the token could not be signed".into()),
+                || token::encode(&key.0, &claims, extra_header.as_ref()),
+            )
+        })?;
 
         let data = payload.copy()?;
         data.set_item("jti", registered.jti)?;
@@ -170,14 +188,15 @@ mod python {
             now: now.timestamp_micros() as f64 / 1e6,
             leeway,
         };
-        let claims = py.detach(|| token::decode(&key.0, token, &expect))?;
+        let claims =
+            py.detach(|| catch_panics(token_refused, || token::decode(&key.0, token, &expect)))?;
         dict_from_map(py, &claims)
     }
 
     /// The claims of `token` without any check. Never use this to authenticate.
     #[pyfunction]
     fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
-        let claims = token::decode_unverified(token)?;
+        let claims = catch_panics(token_refused, || token::decode_unverified(token))?;
         dict_from_map(py, &claims)
     }
 

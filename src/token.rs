@@ -3,6 +3,7 @@
 //! Works on any `jsonwebtoken` signer/verifier pinned to RS256; the keys in [`crate::keys`] hold their
 //! parsed state so no call re-parses a key. The clock is always passed in, never read here.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -68,8 +69,8 @@ pub fn encode(
             "only RS256 signers are supported".into(),
         ));
     }
-    let header_b64 = match extra_header {
-        None => DEFAULT_HEADER_B64.clone(),
+    let header_b64: Cow<'_, str> = match extra_header {
+        None => Cow::Borrowed(DEFAULT_HEADER_B64.as_str()),
         Some(extra) => {
             let mut header = Claims::new();
             header.insert("alg".into(), Value::from("RS256"));
@@ -79,7 +80,7 @@ pub fn encode(
                     header.insert(name.clone(), value.clone());
                 }
             }
-            URL_SAFE_NO_PAD.encode(to_json(&header)?)
+            Cow::Owned(URL_SAFE_NO_PAD.encode(to_json(&header)?))
         }
     };
     let payload_b64 = URL_SAFE_NO_PAD.encode(to_json(claims)?);

@@ -1,5 +1,6 @@
 """The `NINJA_SIMPLE_JWT` settings: defaults, and a lazily read object that follows overrides."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -82,11 +83,11 @@ class NinjaSimpleJwtSettings:
 
 ninja_simple_jwt_settings = NinjaSimpleJwtSettings()
 
-_reload_callbacks: list[Any] = []
+_reload_callbacks: list[Callable[[], object]] = []
 
 
-def on_reload(callback: Any) -> Any:
-    """Registers `callback()` to run whenever the settings are reloaded (a decorator)."""
+def on_reload(callback: Callable[[], object]) -> Callable[[], object]:
+    """Registers `callback()` to run whenever the NINJA_SIMPLE_JWT setting changes."""
     _reload_callbacks.append(callback)
     return callback
 

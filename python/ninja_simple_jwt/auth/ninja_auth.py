@@ -25,13 +25,15 @@ class HttpJwtAuth(HttpBearer):
 
     def __init__(self, *, load_user: bool | None = None) -> None:
         super().__init__()
-        self.load_user = load_user
+        self.load_user_from_db = load_user
 
     def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any] | None:
         """The verified claims of `token`, or None (django-ninja then answers 401)."""
         try:
             claims = decode_token(token, token_type=TokenTypes.ACCESS)
-            load = ninja_simple_jwt_settings.AUTH_LOAD_USER if self.load_user is None else self.load_user
+            load = self.load_user_from_db
+            if load is None:
+                load = ninja_simple_jwt_settings.AUTH_LOAD_USER
             # A TokenUser quacks like a user without being a model instance.
             request.user = load_user(claims) if load else TokenUser(claims)  # type: ignore[assignment]
         except InvalidTokenError as e:

@@ -6,8 +6,7 @@ from django.core.files.base import ContentFile
 
 from ninja_simple_jwt._core import generate_key_pair
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyPairExistsError
-from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair, private_key_storage, public_key_storage
-from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair, key_path, key_storage
 
 __all__ = ["make_and_save_key_pair", "make_keys"]
 
@@ -23,11 +22,7 @@ def make_and_save_key_pair(*, overwrite: bool = True, bits: int = 2048) -> tuple
     With `overwrite=False` an existing key file is left alone and `KeyPairExistsError` is raised:
     replacing the keys makes every token issued so far fail verification.
     """
-    s = ninja_simple_jwt_settings
-    targets: list[tuple[Any, str]] = [
-        (private_key_storage(), s.JWT_PRIVATE_KEY_PATH),
-        (public_key_storage(), s.JWT_PUBLIC_KEY_PATH),
-    ]
+    targets: list[tuple[Any, str]] = [(key_storage(kind), key_path(kind)) for kind in ("private", "public")]
     existing = [path for storage, path in targets if storage.exists(path)]
     if existing and not overwrite:
         raise KeyPairExistsError(

@@ -1,6 +1,6 @@
 """The configured key pair, read once from settings or storage and parsed once by the core."""
 
-from typing import Any
+from typing import Any, Literal
 
 from django.utils.functional import classproperty
 from django.utils.module_loading import import_string
@@ -9,31 +9,34 @@ from ninja_simple_jwt._core import SigningKey, VerifyingKey
 from ninja_simple_jwt.exceptions import InvalidKeyError
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 
-__all__ = ["InMemoryJwtKeyPair", "private_key_storage", "public_key_storage"]
+__all__ = ["InMemoryJwtKeyPair", "KeyKind", "key_storage"]
+
+KeyKind = Literal["private", "public"]
 
 
-def private_key_storage() -> Any:
-    """The storage that holds the private key: JWT_PRIVATE_KEY_STORAGE, else JWT_KEY_STORAGE."""
+def key_storage(kind: KeyKind) -> Any:
+    """The storage that holds the `kind` key: JWT_PRIVATE/PUBLIC_KEY_STORAGE, else JWT_KEY_STORAGE."""
     s = ninja_simple_jwt_settings
-    return import_string(s.JWT_PRIVATE_KEY_STORAGE or s.JWT_KEY_STORAGE)
+    return import_string(getattr(s, f"JWT_{kind.upper()}_KEY_STORAGE") or s.JWT_KEY_STORAGE)
 
 
-def public_key_storage() -> Any:
-    """The storage that holds the public key: JWT_PUBLIC_KEY_STORAGE, else JWT_KEY_STORAGE."""
-    s = ninja_simple_jwt_settings
-    return import_string(s.JWT_PUBLIC_KEY_STORAGE or s.JWT_KEY_STORAGE)
+def key_path(kind: KeyKind) -> str:
+    """The name of the `kind` key in its storage: JWT_PRIVATE/PUBLIC_KEY_PATH."""
+    return str(getattr(ninja_simple_jwt_settings, f"JWT_{kind.upper()}_KEY_PATH"))
 
 
-def _read_key(inline: str | bytes | None, storage: Any, path: str, what: str) -> bytes:
+def _read_key(kind: KeyKind) -> bytes:
+    inline = getattr(ninja_simple_jwt_settings, f"JWT_{kind.upper()}_KEY")
     if inline is not None:
         return inline.encode() if isinstance(inline, str) else bytes(inline)
+    storage, path = key_storage(kind), key_path(kind)
     try:
         with storage.open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
         raise InvalidKeyError(
-            f"No JWT {what} key at {path!r} in {type(storage).__name__}: run `python manage.py make_rsa`, "
-            f"or set JWT_{what.upper()}_KEY_PATH."
+            f"No JWT {kind} key at {path!r} in {type(storage).__name__}: run `python manage.py make_rsa`, "
+            f"or set JWT_{kind.upper()}_KEY_PATH."
         ) from None
     return data.encode() if isinstance(data, str) else bytes(data)
 
@@ -54,16 +57,14 @@ class InMemoryJwtKeyPair:
     def private_key(cls) -> bytes:
         """The private key's PEM bytes."""
         if cls._private_key is None:
-            s = ninja_simple_jwt_settings
-            cls._private_key = _read_key(s.JWT_PRIVATE_KEY, private_key_storage(), s.JWT_PRIVATE_KEY_PATH, "private")
+            cls._private_key = _read_key("private")
         return cls._private_key
 
     @classproperty
     def public_key(cls) -> bytes:
         """The public key's PEM bytes."""
         if cls._public_key is None:
-            s = ninja_simple_jwt_settings
-            cls._public_key = _read_key(s.JWT_PUBLIC_KEY, public_key_storage(), s.JWT_PUBLIC_KEY_PATH, "public")
+            cls._public_key = _read_key("public")
         return cls._public_key
 
     @classproperty

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ninja_simple_jwt import _core
+from ninja_simple_jwt.auth.token_user import id_claim, load_user
 from ninja_simple_jwt.exceptions import DecodeError
 from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
@@ -54,9 +55,6 @@ def get_access_token_from_refresh_token(refresh_token: str) -> tuple[str, dict[s
     When the claim map has a user id claim, the user is read again: a deleted or deactivated user gets
     no new access token, and changed attributes reach the new token.
     """
-    # Imported here: the auth package imports this module.
-    from ninja_simple_jwt.auth.token_user import id_claim, load_user
-
     claims = decode_token(refresh_token, token_type=TokenTypes.REFRESH)
     if id_claim() is not None:
         payload = get_token_payload_for_user(load_user(claims))

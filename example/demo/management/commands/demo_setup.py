@@ -4,8 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from ninja_simple_jwt.jwt.key_retrieval import private_key_storage, public_key_storage
-from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.jwt.key_retrieval import key_path, key_storage
 
 USERNAME = "demo"
 PASSWORD = "demo-pass-1234"
@@ -16,8 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        s = ninja_simple_jwt_settings
-        if private_key_storage().exists(s.JWT_PRIVATE_KEY_PATH) and public_key_storage().exists(s.JWT_PUBLIC_KEY_PATH):
+        if all(key_storage(kind).exists(key_path(kind)) for kind in ("private", "public")):
             self.stdout.write("Using the existing key pair.")
         else:
             call_command("make_rsa", stdout=self.stdout)

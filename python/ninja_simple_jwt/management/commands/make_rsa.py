@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ninja_simple_jwt.exceptions import KeyPairExistsError
 from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair
-from ninja_simple_jwt.jwt.key_retrieval import private_key_storage, public_key_storage
+from ninja_simple_jwt.jwt.key_retrieval import key_storage
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 
 __all__ = ["Command"]
@@ -34,8 +34,8 @@ class Command(BaseCommand):
         except KeyPairExistsError as e:
             raise CommandError(str(e)) from e
         self.stdout.write(self.style.SUCCESS(f"Made a {bits}-bit RSA key pair."))
-        self.stdout.write(f"Private key (keep it secret): {_where(private_key_storage(), private_name)}")
-        self.stdout.write(f"Public key: {_where(public_key_storage(), public_name)}")
+        self.stdout.write(f"Private key (keep it secret): {_where(key_storage('private'), private_name)}")
+        self.stdout.write(f"Public key: {_where(key_storage('public'), public_name)}")
         s = ninja_simple_jwt_settings
         if s.JWT_PRIVATE_KEY is not None or s.JWT_PUBLIC_KEY is not None:
             self.stderr.write(

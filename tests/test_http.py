@@ -174,6 +174,13 @@ def test_bad_input_over_http(
     assert "detail" in reply.json()
 
 
+def test_api_docs_and_schema(server: Server) -> None:
+    docs = server.request("GET", "/api/docs")
+    assert docs.status == 200 and b"swagger" in docs.body.lower()
+    schema = server.request("GET", "/api/openapi.json").json()
+    assert {"/api/auth/mobile/sign-in", "/api/auth/web/sign-out", "/api/hello"} <= set(schema["paths"])
+
+
 def test_tokens_pyjwt_signs_are_accepted_over_http(server: Server) -> None:
     tokens = server.request("POST", "/api/auth/mobile/sign-in", USER).json()
     claims = jwt.decode(tokens["access"], options={"verify_signature": False})

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
+from django.utils import timezone
 from freezegun import freeze_time
 
 from ninja_simple_jwt import exceptions
@@ -66,6 +68,22 @@ class TestEncode:
             _, data = encode_token({}, TokenTypes.ACCESS)
         # Truncated to whole seconds, as int(datetime.timestamp()).
         assert (data["iat"], data["exp"]) == (NOW_TS, NOW_TS + 15 * 60)
+
+    def test_naive_clock_without_use_tz(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # With USE_TZ = False Django's clock is naive local time; like datetime.timestamp(), read it as local.
+        monkeypatch.setenv("TZ", "America/New_York")
+        time.tzset()
+        try:
+            with override_settings(USE_TZ=False):
+                with freeze_time(NOW):
+                    token, data = encode_token({}, TokenTypes.ACCESS)
+                    assert data["iat"] == int(timezone.now().timestamp())
+                    assert decode_token(token, TokenTypes.ACCESS)["iat"] == data["iat"]
+                _, data = encode_token({}, TokenTypes.ACCESS)
+                assert abs(data["iat"] - time.time()) < 60
+        finally:
+            monkeypatch.delenv("TZ")
+            time.tzset()
 
     def test_reserved_claims_override_the_payload(self) -> None:
         _, data = encode_token({"exp": 1, "jti": "mine", "token_type": "refresh"}, TokenTypes.ACCESS)

@@ -16,6 +16,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "ninja",  # the templates and static files of the API docs page
     "ninja_simple_jwt",
     "demo",
 ]
@@ -24,6 +26,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "project.urls"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+STATIC_URL = "static/"
 WSGI_APPLICATION = "project.wsgi.application"
 DATABASES = {
     "default": {

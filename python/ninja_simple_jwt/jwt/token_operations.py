@@ -1,7 +1,7 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from json import JSONEncoder
 from typing import Any
@@ -112,10 +112,13 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
 
 
 def _now() -> datetime:
-    # Django's clock, so freezegun and time-machine work in users' tests. A naive value (USE_TZ = False)
-    # is local time, as datetime.timestamp() reads it.
+    # Django's clock, so freezegun and time-machine work in users' tests, in UTC. A naive value
+    # (USE_TZ = False) is read by its own timestamp(), as the original did: local time for a real
+    # datetime, UTC for freezegun's.
     now = timezone.now()
-    return now if now.tzinfo is not None else now.astimezone()
+    if now.tzinfo is None:
+        return datetime.fromtimestamp(now.timestamp(), UTC)
+    return now.astimezone(UTC)
 
 
 def _as_timedelta(value: timedelta | float) -> timedelta:

@@ -10,9 +10,24 @@ use serde_json::{Map, Number, Value};
 /// Deeper nesting is refused; Python's encoder would report a circular reference or recurse as deep.
 const MAX_DEPTH: usize = 64;
 
-/// Converts a Python value to JSON, calling `default` on what JSON cannot hold.
-pub fn to_json(value: &Bound<'_, PyAny>, default: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
-    convert(value, default, 0)
+/// Converts a Python dict to a JSON object, calling `default` on what JSON cannot hold.
+pub fn to_json_object(
+    dict: &Bound<'_, PyDict>,
+    default: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Map<String, Value>> {
+    object(dict, default, 0)
+}
+
+fn object(
+    dict: &Bound<'_, PyDict>,
+    default: Option<&Bound<'_, PyAny>>,
+    depth: usize,
+) -> PyResult<Map<String, Value>> {
+    let mut map = Map::with_capacity(dict.len());
+    for (key, item) in dict.iter() {
+        map.insert(key_string(&key)?, convert(&item, default, depth + 1)?);
+    }
+    Ok(map)
 }
 
 fn convert(
@@ -54,11 +69,7 @@ fn convert(
             });
     }
     if let Ok(dict) = value.cast::<PyDict>() {
-        let mut object = Map::with_capacity(dict.len());
-        for (key, item) in dict.iter() {
-            object.insert(key_string(&key)?, convert(&item, default, depth + 1)?);
-        }
-        return Ok(Value::Object(object));
+        return Ok(Value::Object(object(dict, default, depth)?));
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
         let mut array = Vec::with_capacity(value.len()?);

@@ -4,7 +4,7 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    KeyPair, ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+    ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
 };
 use jsonwebtoken::crypto::{JwtSigner, JwtVerifier};
 use jsonwebtoken::signature::{Signer, Verifier};
@@ -68,16 +68,6 @@ impl SigningKey {
     /// The key's size in bits.
     pub fn bits(&self) -> usize {
         self.key_pair.public_modulus_len() * 8
-    }
-
-    /// The matching public key, as SPKI DER.
-    pub fn public_key_der(&self) -> Result<Vec<u8>> {
-        let der = self
-            .key_pair
-            .public_key()
-            .as_der()
-            .map_err(|_| Error::InvalidKey("cannot encode the public key".into()))?;
-        Ok(der.as_ref().to_vec())
     }
 
     /// Signs `message` with RSASSA-PKCS1-v1_5 and SHA-256.
@@ -243,8 +233,6 @@ mod tests {
         let signer = SigningKey::from_pem(pkcs8.as_bytes()).unwrap();
         let verifier = VerifyingKey::from_pem(pkcs1_public.as_bytes()).unwrap();
         assert!(verifier.verify(b"m", &signer.sign(b"m").unwrap()));
-        let from_private = VerifyingKey::from_der(&signer.public_key_der().unwrap()).unwrap();
-        assert!(from_private.verify(b"m", &signer.sign(b"m").unwrap()));
     }
 
     #[test]

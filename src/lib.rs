@@ -21,10 +21,10 @@ mod python {
     use pyo3::types::{PyBytes, PyDict, PyString};
     use serde_json::Value;
 
-    use crate::convert::{dict_from_map, to_json};
+    use crate::convert::{dict_from_map, to_json_object};
     use crate::error::{catch_panics, Error};
     use crate::keys;
-    use crate::token::{self, Claims, Expectations, Registered};
+    use crate::token::{self, Expectations, Registered};
 
     fn key_refused() -> Error {
         Error::InvalidKey("the key could not be processed".into())
@@ -50,12 +50,6 @@ mod python {
         #[getter]
         fn bits(&self) -> usize {
             self.0.bits()
-        }
-
-        /// The public half of this key, for verifying what it signs.
-        fn verifying_key(&self) -> PyResult<VerifyingKey> {
-            let der = self.0.public_key_der()?;
-            Ok(VerifyingKey(keys::VerifyingKey::from_der(&der)?))
         }
 
         fn __repr__(&self) -> String {
@@ -140,13 +134,13 @@ mod python {
         headers: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<(String, Bound<'py, PyDict>)> {
         let registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
-        let mut claims = object(to_json(payload.as_any(), default)?);
+        let mut claims = to_json_object(payload, default)?;
         claims.insert("jti".into(), Value::from(registered.jti.as_str()));
         claims.insert("exp".into(), Value::from(registered.exp));
         claims.insert("iat".into(), Value::from(registered.iat));
         claims.insert("token_type".into(), Value::from(token_type.to_str()?));
         let extra_header = match headers {
-            Some(h) if !h.is_empty() => Some(object(to_json(h.as_any(), default)?)),
+            Some(h) if !h.is_empty() => Some(to_json_object(h, default)?),
             _ => None,
         };
         let token = py.detach(|| {
@@ -162,14 +156,6 @@ mod python {
         data.set_item("iat", registered.iat)?;
         data.set_item("token_type", token_type)?;
         Ok((token, data))
-    }
-
-    fn object(value: Value) -> Claims {
-        match value {
-            Value::Object(map) => map,
-            // Only ever called on dicts, which convert to objects.
-            _ => Claims::new(),
-        }
     }
 
     /// Verifies `token` and returns its claims; raises a `ninja_simple_jwt.exceptions` error otherwise.

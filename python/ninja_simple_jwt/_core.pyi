@@ -22,8 +22,6 @@ class SigningKey:
     @property
     def bits(self) -> int:
         """The key's size in bits."""
-    def verifying_key(self) -> VerifyingKey:
-        """The public half of this key, for verifying what it signs."""
 
 @final
 class VerifyingKey:

@@ -28,15 +28,12 @@ class LocalDiskKeyStorage(Storage):
         with contextlib.suppress(FileNotFoundError):
             os.remove(self.path(name))
 
-    def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        # Saving replaces: refusing to overwrite a key pair is make_and_save_key_pair's decision.
-        return name
-
     def _open(self, name: str, mode: str = "rb") -> "File[Any]":
         return File(open(self.path(name), mode))
 
     def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
-        # Storage.save refuses absolute paths (it guards media uploads); key paths may well be absolute.
+        # Storage.save refuses absolute paths (it guards media uploads) and renames on a clash; key paths
+        # may well be absolute, and saving replaces: refusing to overwrite is make_and_save_key_pair's call.
         if name is None:
             raise ValueError("A key file needs a name.")
         if not hasattr(content, "chunks"):

@@ -93,12 +93,46 @@ def test_missing_or_malformed_headers_are_401(client: Client, header: str | None
     assert get(client, ME, header).status_code == 401
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_the_scheme_is_case_insensitive(client: Client, user: Any, scheme: str) -> None:
+    access, _ = get_access_token_for_user(user)
+    assert get(client, ME, f"{scheme} {access}").status_code == 200
+
+
+def test_a_subclass_can_read_another_header(rf: Any, user: Any) -> None:
+    class ApiTokenAuth(HttpJwtAuth):
+        header = "X-Api-Token"
+
+    access, claims = get_access_token_for_user(user)
+    assert ApiTokenAuth()(rf.get("/", HTTP_X_API_TOKEN=f"Bearer {access}")) == claims
+    assert ApiTokenAuth()(rf.get("/", HTTP_AUTHORIZATION=f"Bearer {access}")) is None
+
+
+@override_settings(DEBUG=True)
+def test_credentials_of_another_scheme_are_never_logged(client: Client, caplog: Any) -> None:
+    # django-ninja's HttpBearer logs such a header whole when DEBUG is on.
+    secret = base64.b64encode(b"alice:hunter2-secret").decode()
+    with caplog.at_level(0):
+        assert get(client, ME, f"Basic {secret}").status_code == 401
+        assert get(client, ME, "Bearer not-a-token-secret").status_code == 401
+    assert "secret" not in caplog.text and secret not in caplog.text
+
+
 def test_a_token_of_removed_keys_is_401(client: Client, user: Any, tmp_path: Any) -> None:
     access, _ = get_access_token_for_user(user)
+    assert get(client, ME, f"Bearer {access}").status_code == 200  # verified once: remembered by the key
     from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair
 
     make_and_save_key_pair()
     assert get(client, ME, f"Bearer {access}").status_code == 401
+
+
+def test_a_remembered_token_is_still_refused_once_expired(client: Client, user: Any) -> None:
+    with freeze_time("2026-11-29 12:00:00"):
+        access, claims = get_access_token_for_user(user)
+        assert get(client, ME, f"Bearer {access}").status_code == 200
+    with freeze_time(datetime.fromtimestamp(claims["exp"] + 10, UTC)):  # exp plus JWT_LEEWAY
+        assert get(client, ME, f"Bearer {access}").status_code == 401
 
 
 class TestLoadUser:

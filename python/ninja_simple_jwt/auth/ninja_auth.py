@@ -27,6 +27,21 @@ class HttpJwtAuth(HttpBearer):
         super().__init__()
         self.load_user_from_db = load_user
 
+    def __call__(self, request: HttpRequest) -> dict[str, Any] | None:
+        """Reads the bearer token from the header and passes it to `authenticate`.
+
+        Replaces HttpBearer's own: that builds `request.headers` (every header of the request) to read
+        one, and in DEBUG logs a header of another scheme whole, credentials and all.
+        """
+        value = request.META.get("HTTP_" + self.header.upper().replace("-", "_"))
+        if not value:
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            logger.debug("Refused an %s header of another scheme than Bearer.", self.header)
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any] | None:
         """The verified claims of `token`, or None (django-ninja then answers 401)."""
         try:

@@ -58,16 +58,25 @@ mod python {
     }
 
     /// An RSA public key, parsed once, that verifies RS256 tokens.
+    /// How many verified tokens a verifying key remembers unless told otherwise.
+    const REMEMBERED_TOKENS: usize = 4096;
+
     #[pyclass(frozen, module = "ninja_simple_jwt._core")]
-    struct VerifyingKey(keys::VerifyingKey);
+    struct VerifyingKey {
+        key: keys::VerifyingKey,
+        verified: token::VerifiedTokens,
+    }
 
     #[pymethods]
     impl VerifyingKey {
         #[new]
-        fn new(pem: &[u8]) -> PyResult<Self> {
-            Ok(VerifyingKey(catch_panics(key_refused, || {
-                keys::VerifyingKey::from_pem(pem)
-            })?))
+        #[pyo3(signature = (pem, remember = REMEMBERED_TOKENS))]
+        fn new(pem: &[u8], remember: usize) -> PyResult<Self> {
+            let key = catch_panics(key_refused, || keys::VerifyingKey::from_pem(pem))?;
+            Ok(VerifyingKey {
+                key,
+                verified: token::VerifiedTokens::new(remember),
+            })
         }
 
         fn __repr__(&self) -> &'static str {
@@ -174,8 +183,11 @@ mod python {
             now: now.timestamp_micros() as f64 / 1e6,
             leeway,
         };
-        let claims =
-            py.detach(|| catch_panics(token_refused, || token::decode(&key.0, token, &expect)))?;
+        let claims = py.detach(|| {
+            catch_panics(token_refused, || {
+                token::decode_remembered(&key.key, &key.verified, token, &expect)
+            })
+        })?;
         dict_from_map(py, &claims)
     }
 
@@ -192,6 +204,7 @@ mod python {
         let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?.install();
         m.add_class::<SigningKey>()?;
         m.add_class::<VerifyingKey>()?;
+        m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
         m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;
         m.add_function(wrap_pyfunction!(map_claims, m)?)?;
         m.add_function(wrap_pyfunction!(encode_token, m)?)?;

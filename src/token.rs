@@ -4,7 +4,8 @@
 //! parsed state so no call re-parses a key. The clock is always passed in, never read here.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -174,6 +175,34 @@ fn check_header(header: &Claims) -> Result<()> {
 
 /// Verifies `token`'s RS256 signature and its claims; returns the claims.
 pub fn decode(verifier: &dyn JwtVerifier, token: &str, expect: &Expectations) -> Result<Claims> {
+    let claims = verify_signature(verifier, token)?;
+    validate(&claims, expect)?;
+    Ok(claims)
+}
+
+/// [`decode`], remembering in `verified` the tokens whose signature passed. A token seen before skips
+/// the RSA work; its claims are still checked against `expect` on every call.
+pub fn decode_remembered(
+    verifier: &dyn JwtVerifier,
+    verified: &VerifiedTokens,
+    token: &str,
+    expect: &Expectations,
+) -> Result<Arc<Claims>> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::Decode("the token is too long".into()));
+    }
+    if let Some(claims) = verified.get(token) {
+        validate(&claims, expect)?;
+        return Ok(claims);
+    }
+    let claims = Arc::new(verify_signature(verifier, token)?);
+    validate(&claims, expect)?;
+    verified.insert(token, Arc::clone(&claims));
+    Ok(claims)
+}
+
+/// The claims of `token` if its header is acceptable and its signature is right; nothing else checked.
+fn verify_signature(verifier: &dyn JwtVerifier, token: &str) -> Result<Claims> {
     let parts = split(token)?;
     check_header(&parts.header)?;
     if verifier.algorithm() != Algorithm::RS256 {
@@ -187,9 +216,73 @@ pub fn decode(verifier: &dyn JwtVerifier, token: &str, expect: &Expectations) ->
     verifier
         .verify(parts.signing_input.as_bytes(), &signature)
         .map_err(|_| Error::InvalidSignature)?;
-    let claims = json_object(parts.payload_b64, "payload")?;
-    validate(&claims, expect)?;
-    Ok(claims)
+    json_object(parts.payload_b64, "payload")
+}
+
+/// Tokens one key has verified, with their claims: a client sends the same access token with every
+/// request until it expires, and looking it up costs far less than an RSA verification.
+///
+/// Only tokens that passed every check are added, so only the server's own tokens get in. The size is
+/// bounded: two generations of at most half the capacity each; when the young one is full it becomes
+/// the old one and the old one is dropped. A hit in the old generation moves the token to the young.
+pub struct VerifiedTokens {
+    half: usize,
+    generations: Mutex<Generations>,
+}
+
+#[derive(Default)]
+struct Generations {
+    young: HashMap<Box<str>, Arc<Claims>>,
+    old: HashMap<Box<str>, Arc<Claims>>,
+}
+
+impl Generations {
+    fn insert(&mut self, half: usize, token: Box<str>, claims: Arc<Claims>) {
+        if self.young.len() >= half {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(token, claims);
+    }
+}
+
+impl VerifiedTokens {
+    /// Remembers at most `capacity` tokens (0: none).
+    pub fn new(capacity: usize) -> Self {
+        VerifiedTokens {
+            half: capacity / 2,
+            generations: Mutex::new(Generations::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Generations> {
+        // The maps stay consistent whatever a panicking holder was doing: no invariant spans them.
+        self.generations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, token: &str) -> Option<Arc<Claims>> {
+        let mut g = self.lock();
+        if let Some(claims) = g.young.get(token) {
+            return Some(Arc::clone(claims));
+        }
+        let (token, claims) = g.old.remove_entry(token)?;
+        g.insert(self.half, token, Arc::clone(&claims));
+        Some(claims)
+    }
+
+    pub fn insert(&self, token: &str, claims: Arc<Claims>) {
+        if self.half > 0 {
+            self.lock().insert(self.half, token.into(), claims);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        let g = self.lock();
+        g.young.len() + g.old.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The claims of `token` without checking its signature, times or type. Never use this to authenticate.
@@ -423,6 +516,68 @@ mod tests {
             decode(&other, &token, &expect(NOW)).unwrap_err(),
             Error::InvalidSignature
         );
+    }
+
+    #[test]
+    fn remembered_tokens_are_still_checked_on_every_use() {
+        let verified = VerifiedTokens::new(8);
+        let remembered = |token: &str, now: i64| {
+            decode_remembered(&keys().1, &verified, token, &expect(now)).map(|c| (*c).clone())
+        };
+        let token = sign(&access_claims());
+        assert_eq!(remembered(&token, NOW).unwrap(), access_claims());
+        assert_eq!(verified.len(), 1);
+        assert_eq!(remembered(&token, NOW).unwrap(), access_claims());
+        assert_eq!(remembered(&token, NOW + 900).unwrap_err(), Error::Expired);
+        let as_refresh = Expectations {
+            token_type: Some("refresh"),
+            ..expect(NOW)
+        };
+        assert!(matches!(
+            decode_remembered(&keys().1, &verified, &token, &as_refresh),
+            Err(Error::InvalidTokenType { .. })
+        ));
+
+        // A key that did not sign the token refuses it whatever another key's memory holds.
+        let (_, other_public) = generate_pem_pair(2048).unwrap();
+        let other = VerifyingKey::from_pem(other_public.as_bytes()).unwrap();
+        let other_verified = VerifiedTokens::new(8);
+        let refused = decode_remembered(&other, &other_verified, &token, &expect(NOW));
+        assert_eq!(refused.unwrap_err(), Error::InvalidSignature);
+        assert!(other_verified.is_empty());
+
+        // Refused tokens are not remembered: an expired one, a tampered one.
+        let mut old = access_claims();
+        old.insert("exp".into(), json!(NOW - 1));
+        let expired = sign(&old);
+        assert_eq!(remembered(&expired, NOW).unwrap_err(), Error::Expired);
+        let at = token.len() - 20;
+        let flipped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{flipped}{}", &token[..at], &token[at + 1..]);
+        assert!(remembered(&tampered, NOW).is_err());
+        assert_eq!(verified.len(), 1);
+    }
+
+    #[test]
+    fn remembered_tokens_are_bounded() {
+        let verified = VerifiedTokens::new(4);
+        let claims = Arc::new(access_claims());
+        for i in 0..20 {
+            verified.insert(&format!("token-{i}"), Arc::clone(&claims));
+            assert!(verified.len() <= 4);
+        }
+        // Young: 18 and 19; old: 16 and 17; the rest are gone.
+        assert!(verified.get("token-19").is_some());
+        assert!(verified.get("token-0").is_none());
+        // A hit in the old generation moves the token to the young one, so it outlives its neighbours.
+        assert!(verified.get("token-16").is_some());
+        verified.insert("token-20", Arc::clone(&claims));
+        verified.insert("token-21", Arc::clone(&claims));
+        assert!(verified.get("token-16").is_some());
+        assert!(verified.get("token-17").is_none());
+        let none = VerifiedTokens::new(0);
+        none.insert("token", claims);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from ninja_simple_jwt import exceptions
@@ -35,6 +36,7 @@ def test_readme_defaults() -> None:
     assert s.USERNAME_FIELD == "username"
     assert timedelta(seconds=10) == s.JWT_LEEWAY
     assert s.AUTH_LOAD_USER is False
+    assert s.JWT_REMEMBERED_TOKENS == 4096
 
 
 def test_unknown_settings_are_attribute_errors() -> None:
@@ -115,6 +117,24 @@ def test_jwt_key_storage_setting_is_honoured() -> None:
         token, _ = encode_token({}, TokenTypes.ACCESS)
         decode_token(token, TokenTypes.ACCESS)
     assert not Path("jwt-signing.pem").exists()
+
+
+@pytest.mark.parametrize("remember", [0, 1, 4096])
+def test_remembered_tokens_can_be_turned_down_or_off(keys: Any, remember: int) -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_REMEMBERED_TOKENS": remember}):
+        token, claims = encode_token({"user_id": 1}, TokenTypes.ACCESS)
+        assert decode_token(token, TokenTypes.ACCESS) == claims
+        assert decode_token(token, TokenTypes.ACCESS) == claims
+        with pytest.raises(exceptions.InvalidTokenTypeError):
+            decode_token(token, TokenTypes.REFRESH)
+
+
+@pytest.mark.parametrize("remember", [-1, "many", 1.5, True])
+def test_a_bad_remembered_tokens_setting_is_improperly_configured(keys: Any, remember: object) -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_REMEMBERED_TOKENS": remember}):
+        token, _ = encode_token({"user_id": 1}, TokenTypes.ACCESS)
+        with pytest.raises(ImproperlyConfigured, match="JWT_REMEMBERED_TOKENS"):
+            decode_token(token, TokenTypes.ACCESS)
 
 
 def test_a_missing_key_says_what_to_do() -> None:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, final
 
 __all__ = [
+    "REMEMBERED_TOKENS",
     "SigningKey",
     "VerifyingKey",
     "decode_token",
@@ -23,11 +24,19 @@ class SigningKey:
     def bits(self) -> int:
         """The key's size in bits."""
 
+REMEMBERED_TOKENS: int
+"""How many verified tokens a VerifyingKey remembers by default (JWT_REMEMBERED_TOKENS)."""
+
 @final
 class VerifyingKey:
-    """An RSA public key (SPKI or PKCS#1 PEM), parsed once, that verifies RS256 tokens."""
+    """An RSA public key (SPKI or PKCS#1 PEM), parsed once, that verifies RS256 tokens.
 
-    def __new__(cls, pem: bytes) -> VerifyingKey: ...
+    It remembers up to `remember` tokens that passed `decode_token`, so that a token sent again skips
+    the RSA work; their claims are still checked on every call. 0 remembers none. A new key (new
+    settings, new keys on disk) starts with an empty memory.
+    """
+
+    def __new__(cls, pem: bytes, remember: int = ...) -> VerifyingKey: ...
 
 def generate_key_pair(bits: int = 2048) -> tuple[bytes, bytes]:
     """Makes a new RSA key pair: (PKCS#1 private PEM, SPKI public PEM)."""
@@ -53,7 +62,11 @@ def decode_token(
     now: datetime,
     leeway: float = 0.0,
 ) -> dict[str, Any]:
-    """Verifies `token` and returns its claims; raises a `ninja_simple_jwt.exceptions` error otherwise."""
+    """Verifies `token` and returns its claims; raises a `ninja_simple_jwt.exceptions` error otherwise.
+
+    A token `key` verified before skips the signature check; `exp`, `iat`, `nbf`, `jti` and
+    `token_type` are checked every time.
+    """
 
 def decode_unverified(token: str) -> dict[str, Any]:
     """The claims of `token` without any check. Never use this to authenticate."""

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     # Clock skew tolerated on exp, iat and nbf: a timedelta or seconds.
     "JWT_LEEWAY": timedelta(seconds=10),
+    "JWT_REMEMBERED_TOKENS": 4096,
     "WEB_REFRESH_COOKIE_SECURE": NOT_DEBUG,
     "WEB_REFRESH_COOKIE_HTTP_ONLY": True,
     "WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "Strict",

@@ -2,6 +2,7 @@
 
 from typing import Any, Literal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import classproperty
 from django.utils.module_loading import import_string
 
@@ -77,10 +78,13 @@ class InMemoryJwtKeyPair:
 
     @classproperty
     def verifying_key(cls) -> VerifyingKey:
-        """The parsed public key."""
+        """The parsed public key, remembering up to JWT_REMEMBERED_TOKENS verified tokens."""
         key = cls._verifying_key
         if key is None:
-            key = cls._verifying_key = VerifyingKey(cls.public_key)
+            remember = ninja_simple_jwt_settings.JWT_REMEMBERED_TOKENS
+            if isinstance(remember, bool) or not isinstance(remember, int) or remember < 0:
+                raise ImproperlyConfigured("NINJA_SIMPLE_JWT['JWT_REMEMBERED_TOKENS'] must be an integer >= 0.")
+            key = cls._verifying_key = VerifyingKey(cls.public_key, remember)
         return key
 
     @classmethod

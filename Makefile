@@ -1,5 +1,6 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
 # make test   build everything and run every test suite (cargo test, pytest)
+# make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
@@ -12,7 +13,10 @@ STAMP  := $(VENV)/.installed
 BUILT  := $(VENV)/.built
 SOURCES := $(shell find src python -type f) Cargo.toml Cargo.lock pyproject.toml
 
-.PHONY: build demo test test-rust test-python lint clean
+ORIGINAL := .venv-original
+ORIGINAL_STAMP := $(ORIGINAL)/.installed
+
+.PHONY: build demo test test-rust test-python bench lint clean
 
 $(STAMP): requirements-dev.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
@@ -55,6 +59,21 @@ demo: $(BUILT)
 	@echo
 	cd example && ../$(PY) manage.py runserver 127.0.0.1:8000
 
+# The original package lives in a virtualenv of its own: both install the module ninja_simple_jwt.
+$(ORIGINAL_STAMP): bench/requirements-original.txt $(STAMP)
+	python3 -m venv $(ORIGINAL)
+	$(ORIGINAL)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-original.txt
+	touch $@
+
+bench: $(BUILT) $(ORIGINAL_STAMP)
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+		else echo "wrk is missing: install it (Debian: apt-get install wrk)"; exit 1; fi; }
+	@command -v openssl >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openssl; \
+		else echo "openssl is missing: install it"; exit 1; fi; }
+	$(PY) bench/run.py --original $(ORIGINAL)/bin/python
+
 lint: $(BUILT)
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
@@ -65,4 +84,4 @@ lint: $(BUILT)
 	$(PY) -m mypy.stubtest ninja_simple_jwt._core
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(ORIGINAL) target

@@ -1,0 +1,295 @@
+"""`make bench`: this package against the original, PyJWT and OpenSSL, in one run; prints one table.
+
+    python bench/run.py --original PYTHON [--workdir DIR] [--seconds N]
+
+PYTHON is an interpreter whose environment has the original django-ninja-simple-jwt. This script's own
+interpreter must have this package. Both serve the same example project, in the same directory, with
+the same keys, database and user, made by the example's `demo_setup`. Exits 1 if a target is missed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+EXAMPLE = REPO / "example"
+USER = {"username": "demo", "password": "demo-pass-1234"}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run_json(python: str, script: str, mode: str | None, workdir: Path) -> dict[str, Any]:
+    args = [os.path.abspath(python), str(BENCH / script)] + ([mode] if mode else [])
+    out = subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
+    figures: dict[str, Any] = json.loads(out)
+    return figures
+
+
+def openssl_speed(seconds: int) -> dict[str, float]:
+    """`openssl speed rsa2048`: microseconds per private-key signature and per verification."""
+    out = subprocess.run(
+        ["openssl", "speed", "-mr", "-seconds", str(seconds), "rsa2048"], capture_output=True, text=True, check=True
+    ).stdout
+    # The machine-readable summary: +F2:<index>:<bits>:<signs per s>:<verifications per s>
+    match = re.search(r"^\+F2:\d+:2048:([\d.]+):([\d.]+)", out, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"unexpected output of openssl speed:\n{out}")
+    return {"sign_us": 1e6 / float(match[1]), "verify_us": 1e6 / float(match[2])}
+
+
+# --- servers and wrk ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def example_env(workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(EXAMPLE),
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "EXAMPLE_DEBUG": "0",
+        "EXAMPLE_DB": str(workdir / "db.sqlite3"),
+    }
+
+
+def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+@contextmanager
+def gunicorn(python: str, workdir: Path, name: str) -> Iterator[str]:
+    """The example project under gunicorn with 2 sync workers; yields its base URL."""
+    port = free_port()
+    gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
+    log_path = workdir / f"gunicorn-{name}.log"
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(
+            [gunicorn_bin, "--workers", "2", "--bind", f"127.0.0.1:{port}", "project.wsgi:application"],
+            cwd=workdir,
+            env=example_env(workdir),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/api/ping", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn ({name}) did not start; see {log_path}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@dataclass
+class Load:
+    requests_per_s: float
+    bad: int  # non-2xx responses, socket errors and timeouts
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str] | None = None, post: str | None = None) -> Load:
+    """One wrk run: 1 thread, 4 connections (2 sync workers, each with a request queued behind it)."""
+    args = ["wrk", "--threads", "1", "--connections", "4", "--duration", f"{seconds}s", "--timeout", "10s"]
+    for key, value in (headers or {}).items():
+        args += ["--header", f"{key}: {value}"]
+    if post is not None:
+        args += ["--script", str(BENCH / "post.lua")]
+    out = subprocess.run(
+        [*args, url], capture_output=True, text=True, check=True, env={**os.environ, "WRK_BODY": post or ""}
+    ).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not rate:
+        raise RuntimeError(f"unexpected output of wrk:\n{out}")
+    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    bad += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Load(float(rate[1]), bad)
+
+
+def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int) -> dict[str, dict[str, Any]]:
+    """Requests per second on three routes of the example project, per implementation (median of rounds)."""
+    results: dict[str, dict[str, list[Load]]] = {name: {} for name in pythons}
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(gunicorn(python, workdir, name)) for name, python in pythons.items()}
+        plans = {}
+        for name, url in servers.items():
+            tokens = post_json(url + "/api/auth/mobile/sign-in", USER)
+            plans[name] = {
+                "open": (url + "/api/public-hello", {}, None),
+                "protected": (url + "/api/hello", {"Authorization": f"Bearer {tokens['access']}"}, None),
+                "refresh": (url + "/api/auth/mobile/token-refresh", {}, json.dumps({"refresh": tokens["refresh"]})),
+            }
+        for plan in plans.values():  # warm-up: imports, keys read, database connections, in both workers
+            for target, headers, body in plan.values():
+                wrk(target, 1, headers, body)
+        for i in range(rounds):
+            for route in ("open", "protected", "refresh"):
+                for name, plan in plans.items():  # alternate, so that a slow patch of the machine hits both
+                    log(f"wrk round {i + 1}/{rounds}: {route}, {name}")
+                    target, headers, body = plan[route]
+                    results[name].setdefault(route, []).append(wrk(target, seconds, headers, body))
+    return {
+        name: {
+            **{route: statistics.median(load.requests_per_s for load in loads) for route, loads in routes.items()},
+            "bad": sum(load.bad for loads in routes.values() for load in loads),
+        }
+        for name, routes in results.items()
+    }
+
+
+# --- the table ---------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.split(" (")[0].strip()
+    return f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, {openssl}"
+
+
+@dataclass
+class Target:
+    what: str
+    value: float
+    limit: float
+    at_least: bool  # True: value >= limit; False: value <= limit
+    unit: str = "x"
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.limit if self.at_least else self.value <= self.limit
+
+    def row(self) -> str:
+        sign = ">=" if self.at_least else "<="
+        met = "yes" if self.met else "NO"
+        return f"| {self.what} | {self.value:,.2f}{self.unit} | {sign} {self.limit:,g}{self.unit} | {met} |"
+
+
+def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
+    ours, orig, ssl, http, mem = r["ours"], r["original"], r["openssl"], r["http"], r["memory"]
+    lines = [
+        f"Machine: {machine()}.",
+        "",
+        "| | this package | original 0.8.1 | PyJWT, keys parsed once | OpenSSL (`openssl speed`) |",
+        "|---|---:|---:|---:|---:|",
+        f"| sign an access token, µs | {ours['sign_us']:,.0f} | {orig['sign_us']:,.0f} | "
+        f"{ours['pyjwt_sign_us']:,.0f} | {ssl['sign_us']:,.0f} |",
+        f"| verify it, µs | {ours['verify_us']:,.1f} | {orig['verify_us']:,.1f} | "
+        f"{ours['pyjwt_verify_us']:,.1f} | {ssl['verify_us']:,.1f} |",
+        f"| verify it again, remembered by the key, µs | {ours['verify_remembered_us']:,.1f} | | | |",
+        f"| open route, req/s | {http['ours']['open']:,.0f} | {http['original']['open']:,.0f} | | |",
+        f"| same route behind `HttpJwtAuth`, req/s | {http['ours']['protected']:,.0f} | "
+        f"{http['original']['protected']:,.0f} | | |",
+        f"| mobile token-refresh, req/s | {http['ours']['refresh']:,.0f} | {http['original']['refresh']:,.0f} | | |",
+        f"| non-2xx responses and socket errors | {http['ours']['bad']} | {http['original']['bad']} | | |",
+        "",
+        f"Signing threads: 1 thread {r['threads']['one_thread_per_s']:,.0f}/s, "
+        f"2 threads {r['threads']['two_threads_per_s']:,.0f}/s. "
+        f"Resident memory: {mem['verify']['calls']:,} verifications from {mem['verify']['after_warmup_kib']:,} KiB "
+        f"to {mem['verify']['last_kib']:,} KiB (max {mem['verify']['max_kib']:,}); "
+        f"{mem['sign']['calls']:,} signatures from {mem['sign']['after_warmup_kib']:,} KiB "
+        f"to {mem['sign']['last_kib']:,} KiB (max {mem['sign']['max_kib']:,}).",
+        "",
+    ]
+    targets = [
+        Target("signing / OpenSSL sign", ours["sign_us"] / ssl["sign_us"], 1.25, at_least=False),
+        Target("verification / OpenSSL verify", ours["verify_us"] / ssl["verify_us"], 2.0, at_least=False),
+        Target("original's signing time / ours", orig["sign_us"] / ours["sign_us"], 50, at_least=True),
+        Target("original's verification time / ours", orig["verify_us"] / ours["verify_us"], 3, at_least=True),
+        Target("PyJWT's signing time / ours", ours["pyjwt_sign_us"] / ours["sign_us"], 1, at_least=True),
+        Target("PyJWT's verification time / ours", ours["pyjwt_verify_us"] / ours["verify_us"], 1, at_least=True),
+        Target("2 signing threads / 1", r["threads"]["scaling"], 1.7, at_least=True),
+        Target("protected route / open route", http["ours"]["protected"] / http["ours"]["open"], 0.85, at_least=True),
+        Target("token-refresh / original's", http["ours"]["refresh"] / http["original"]["refresh"], 20, at_least=True),
+        Target("non-2xx responses and socket errors", http["ours"]["bad"], 0, at_least=False, unit=""),
+        Target("memory growth over 1M verifications", mem["verify"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
+        Target("memory growth over 100k signatures", mem["sign"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
+    ]
+    lines += ["| target | measured | wanted | met |", "|---|---:|---:|---|"] + [t.row() for t in targets]
+    original_ratio = http["original"]["protected"] / http["original"]["open"]
+    lines += ["", f"For comparison, the original's protected route / open route: {original_ratio:.2f}."]
+    return "\n".join(lines), targets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--original", required=True, help="a Python with the original package installed")
+    parser.add_argument("--workdir", type=Path, default=REPO / "target" / "bench")
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per route and implementation")
+    args = parser.parse_args()
+
+    workdir: Path = args.workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    log(f"setting up the example project in {workdir}")
+    subprocess.run(
+        [sys.executable, str(EXAMPLE / "manage.py"), "demo_setup"],
+        cwd=workdir,
+        env=example_env(workdir),
+        check=True,
+        capture_output=True,
+    )
+
+    results: dict[str, Any] = {}
+    log("openssl speed rsa2048")
+    results["openssl"] = openssl_speed(seconds=5)
+    log("this package and PyJWT, per token")
+    results["ours"] = run_json(sys.executable, "micro.py", "compare", workdir)
+    log("the original package, per token")
+    results["original"] = run_json(args.original, "micro.py", "api", workdir)
+    log("signing in 1 and 2 threads")
+    results["threads"] = run_json(sys.executable, "micro.py", "threads", workdir)
+    log("resident memory over 1M verifications and 100k signatures (about a minute)")
+    results["memory"] = run_json(sys.executable, "memory.py", None, workdir)
+    log("requests per second under gunicorn and wrk")
+    results["http"] = bench_http(
+        {"ours": sys.executable, "original": args.original}, workdir, args.seconds, args.rounds
+    )
+
+    (workdir / "results.json").write_text(json.dumps(results, indent=2))
+    table, targets = report(results)
+    print(table)
+    missed = [t.what for t in targets if not t.met]
+    if missed:
+        print(f"\nMissed: {', '.join(missed)}.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,23 +13,19 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
-EXAMPLE = REPO / "example"
-USER = {"username": "demo", "password": "demo-pass-1234"}
+sys.path.insert(0, str(REPO))
+
+from tests.servers import USER, demo_setup, example_env, gunicorn  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -56,60 +52,6 @@ def openssl_speed(seconds: int) -> dict[str, float]:
 
 
 # --- servers and wrk ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def example_env(workdir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(EXAMPLE),
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "EXAMPLE_DEBUG": "0",
-        "EXAMPLE_DB": str(workdir / "db.sqlite3"),
-    }
-
-
-def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-    return answer
-
-
-@contextmanager
-def gunicorn(python: str, workdir: Path, name: str) -> Iterator[str]:
-    """The example project under gunicorn with 2 sync workers; yields its base URL."""
-    port = free_port()
-    gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
-    log_path = workdir / f"gunicorn-{name}.log"
-    with open(log_path, "w") as log_file:
-        process = subprocess.Popen(
-            [gunicorn_bin, "--workers", "2", "--bind", f"127.0.0.1:{port}", "project.wsgi:application"],
-            cwd=workdir,
-            env=example_env(workdir),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/ping", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn ({name}) did not start; see {log_path}") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @dataclass
@@ -140,10 +82,14 @@ def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int
     """Requests per second on three routes of the example project, per implementation (median of rounds)."""
     results: dict[str, dict[str, list[Load]]] = {name: {} for name in pythons}
     with ExitStack() as stack:
-        servers = {name: stack.enter_context(gunicorn(python, workdir, name)) for name, python in pythons.items()}
+        env = example_env(workdir)
+        servers = {
+            name: stack.enter_context(gunicorn(python, workdir, env, name=name)) for name, python in pythons.items()
+        }
         plans = {}
-        for name, url in servers.items():
-            tokens = post_json(url + "/api/auth/mobile/sign-in", USER)
+        for name, server in servers.items():
+            url = server.url
+            tokens = server.request("POST", "/api/auth/mobile/sign-in", USER).json()
             plans[name] = {
                 "open": (url + "/api/public-hello", {}, None),
                 "protected": (url + "/api/hello", {"Authorization": f"Bearer {tokens['access']}"}, None),
@@ -257,13 +203,7 @@ def main() -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     log(f"setting up the example project in {workdir}")
-    subprocess.run(
-        [sys.executable, str(EXAMPLE / "manage.py"), "demo_setup"],
-        cwd=workdir,
-        env=example_env(workdir),
-        check=True,
-        capture_output=True,
-    )
+    demo_setup(sys.executable, workdir, example_env(workdir))
 
     results: dict[str, Any] = {}
     log("openssl speed rsa2048")

@@ -1,108 +1,29 @@
-"""The example project under gunicorn, driven over real HTTP on loopback.
+"""The example project under gunicorn with several workers, driven over real HTTP on loopback."""
 
-The server runs in a directory of its own, set up by the same `demo_setup` command `make demo` runs.
-"""
-
-import json
-import os
-import socket
+import re
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "example"
-BIN = Path(sys.executable).parent
-USER = {"username": "demo", "password": "demo-pass-1234"}
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: Any
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Server:
-    url: str
-    workdir: Path
-    log: Path
-
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
-        data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return Reply(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.headers, error.read())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import EXAMPLE, USER, Server, demo_setup, example_env, gunicorn
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("server")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(EXAMPLE),
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "EXAMPLE_DEBUG": "0",
-        "EXAMPLE_DB": str(workdir / "db.sqlite3"),
-    }
-    setup = [sys.executable, str(EXAMPLE / "manage.py"), "demo_setup"]
-    first = subprocess.run(setup, cwd=workdir, env=env, capture_output=True, text=True, check=True)
-    assert "Made a 2048-bit RSA key pair" in first.stdout
+    env = example_env(workdir)
+    assert "Made a 2048-bit RSA key pair" in demo_setup(sys.executable, workdir, env)
     key = (workdir / "jwt-signing.pem").read_bytes()
     # A second run keeps the keys: restarting the demo does not sign anyone out.
-    second = subprocess.run(setup, cwd=workdir, env=env, capture_output=True, text=True, check=True)
-    assert "Using the existing key pair" in second.stdout
+    assert "Using the existing key pair" in demo_setup(sys.executable, workdir, env)
     assert (workdir / "jwt-signing.pem").read_bytes() == key
-
-    port = free_port()
-    log = workdir / "gunicorn.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--error-logfile", "-"],
-            cwd=workdir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=1):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("gunicorn did not start:\n" + log.read_text()) from None
-                    time.sleep(0.1)
-            yield Server(f"http://127.0.0.1:{port}", workdir, log)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with gunicorn(sys.executable, workdir, env, workers=3) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +109,26 @@ def test_tokens_pyjwt_signs_are_accepted_over_http(server: Server) -> None:
     assert server.request("GET", "/api/hello", headers={"Authorization": f"Bearer {resigned}"}).status == 200
     hs = jwt.encode(claims, "a secret at least thirty-two bytes long", algorithm="HS256")
     assert server.request("GET", "/api/hello", headers={"Authorization": f"Bearer {hs}"}).status == 401
+
+
+def test_production_settings_checks() -> None:
+    # Plain HTTP on loopback: only the two HTTPS warnings the README explains (TLS is the proxy's job).
+    assert deploy_warnings({}) == {"security.W004", "security.W008"}
+    # Behind a TLS-terminating proxy (EXAMPLE_HTTPS=1): clean.
+    assert deploy_warnings({"EXAMPLE_HTTPS": "1"}) == set()
+
+
+def deploy_warnings(extra: dict[str, str]) -> set[str]:
+    """The ids of what `manage.py check --deploy` reports for the example in production mode."""
+    env = example_env(EXAMPLE, **extra)
+    command = [sys.executable, str(EXAMPLE / "manage.py"), "check", "--deploy", "--fail-level", "CRITICAL"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return set(re.findall(r"\((\w+\.\w+)\)", result.stderr + result.stdout))
+
+
+def test_production_settings_need_a_secret_key() -> None:
+    env = {k: v for k, v in example_env(EXAMPLE).items() if k != "EXAMPLE_SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE / "manage.py"), "check"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "EXAMPLE_DEBUG=0 needs EXAMPLE_SECRET_KEY" in result.stderr

@@ -1,0 +1,118 @@
+"""The example project as a real server, for the end-to-end tests and `make bench`.
+
+A server runs in a directory of its own, set up by the example's `demo_setup` (the command `make demo`
+runs), under gunicorn with production settings, on a free loopback port.
+"""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "example"
+USER = {"username": "demo", "password": "demo-pass-1234"}
+
+# Production settings want a secret key; nothing signed with it outlives the process.
+_SECRET_KEY = secrets.token_urlsafe(50)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Any
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Server:
+    url: str
+    workdir: Path
+    log: Path
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
+        """One HTTP request; a dict or list body is sent as JSON."""
+        data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.headers, error.read())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def example_env(workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of the example project in production mode, its database in `workdir`."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(EXAMPLE),
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "EXAMPLE_DEBUG": "0",
+        "EXAMPLE_SECRET_KEY": _SECRET_KEY,
+        "EXAMPLE_DB": str(workdir / "db.sqlite3"),
+        **extra,
+    }
+
+
+def demo_setup(python: str, workdir: Path, env: dict[str, str]) -> str:
+    """Runs the example's `demo_setup` in `workdir` (tables, keys on first run, the demo user); its output."""
+    command = [python, str(EXAMPLE / "manage.py"), "demo_setup"]
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=True).stdout
+
+
+@contextmanager
+def gunicorn(
+    python: str, workdir: Path, env: dict[str, str], workers: int = 2, name: str = "gunicorn", access_log: bool = False
+) -> Iterator[Server]:
+    """The example project under gunicorn with `workers` sync workers, from the environment of `python`.
+
+    With `access_log`, the log gets a line per request: method, path and status.
+    """
+    port = free_port()
+    gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
+    log = workdir / f"{name}.log"
+    with log.open("w") as log_file:
+        command = [gunicorn_bin, "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--error-logfile", "-"]
+        if access_log:
+            command += ["--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s"]
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield Server(f"http://127.0.0.1:{port}", workdir, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -2,6 +2,7 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from demo.api import router as demo_router
+from demo.views import index
 from ninja_simple_jwt.auth.views.api import mobile_auth_router, web_auth_router
 
 api = NinjaAPI(title="ninja_simple_jwt example")
@@ -9,4 +10,4 @@ api.add_router("/auth/mobile/", mobile_auth_router)
 api.add_router("/auth/web/", web_auth_router)
 api.add_router("/", demo_router)
 
-urlpatterns = [path("api/", api.urls)]
+urlpatterns = [path("", index, name="index"), path("api/", api.urls)]

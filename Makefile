@@ -1,5 +1,5 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
-# make test   build everything and run every test suite (cargo test, pytest)
+# make test   build everything and run every test suite (cargo test; pytest, with Chromium and gunicorn)
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
@@ -17,6 +17,16 @@ ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
 .PHONY: build demo test test-rust test-python bench lint clean
+
+# Debian packages the tests and the benchmark use, installed with apt when running as root.
+define apt_install
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); \
+	else echo "$(1) is missing: install Debian's package $(1) (apt-get install $(1))"; exit 1; fi
+endef
+/usr/bin/chromium: ; $(call apt_install,chromium)
+/usr/bin/wrk: ; $(call apt_install,wrk)
+/usr/bin/openssl: ; $(call apt_install,openssl)
 
 $(STAMP): requirements-dev.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
@@ -41,13 +51,14 @@ test-rust:
 	mkdir -p target && cargo test --no-default-features 2>&1 | tee target/cargo-test.log
 	@grep -Eq "test result: ok\. [1-9][0-9]* passed" target/cargo-test.log || { echo "cargo test ran no test"; exit 1; }
 
-test-python: $(BUILT)
+test-python: $(BUILT) /usr/bin/chromium
 	$(PY) -m pytest
 
 demo: $(BUILT)
 	cd example && ../$(PY) manage.py demo_setup
 	@echo
-	@echo "Try it (the server starts below; Ctrl-C stops it):"
+	@echo "Open http://127.0.0.1:8000/ and sign in as demo / demo-pass-1234 (the server starts below; Ctrl-C stops it)."
+	@echo "Or with curl:"
 	@echo "  curl -s http://127.0.0.1:8000/api/auth/mobile/sign-in -H 'Content-Type: application/json' \\"
 	@echo "       -d '{\"username\": \"demo\", \"password\": \"demo-pass-1234\"}'"
 	@echo "  curl -s http://127.0.0.1:8000/api/hello -H 'Authorization: Bearer ACCESS_TOKEN'"
@@ -65,13 +76,7 @@ $(ORIGINAL_STAMP): bench/requirements-original.txt $(STAMP)
 	$(ORIGINAL)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-original.txt
 	touch $@
 
-bench: $(BUILT) $(ORIGINAL_STAMP)
-	@command -v wrk >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
-		else echo "wrk is missing: install it (Debian: apt-get install wrk)"; exit 1; fi; }
-	@command -v openssl >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openssl; \
-		else echo "openssl is missing: install it"; exit 1; fi; }
+bench: $(BUILT) $(ORIGINAL_STAMP) /usr/bin/wrk /usr/bin/openssl
 	$(PY) bench/run.py --original $(ORIGINAL)/bin/python
 
 lint: $(BUILT)

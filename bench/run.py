@@ -1,6 +1,6 @@
 """`make bench`: this package against the original, PyJWT and OpenSSL, in one run; prints one table.
 
-    python bench/run.py --original PYTHON [--workdir DIR] [--seconds N]
+    python bench/run.py --original PYTHON [--workdir DIR] [--seconds N] [--rounds N]
 
 PYTHON is an interpreter whose environment has the original django-ninja-simple-jwt. This script's own
 interpreter must have this package. Both serve the same example project, in the same directory, with

@@ -22,6 +22,9 @@ pub type Claims = Map<String, Value>;
 /// Longer tokens are refused before any work: ours are well under 2 KiB.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
+/// Longer tokens are verified every time rather than remembered, which bounds the memory a key uses.
+pub const MAX_REMEMBERED_LEN: usize = 4 * 1024;
+
 /// The header every token gets unless the caller adds fields: the same bytes PyJWT writes.
 static DEFAULT_HEADER_B64: LazyLock<String> =
     LazyLock::new(|| URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#));
@@ -222,9 +225,10 @@ fn verify_signature(verifier: &dyn JwtVerifier, token: &str) -> Result<Claims> {
 /// Tokens one key has verified, with their claims: a client sends the same access token with every
 /// request until it expires, and looking it up costs far less than an RSA verification.
 ///
-/// Only tokens that passed every check are added, so only the server's own tokens get in. The size is
-/// bounded: two generations of at most half the capacity each; when the young one is full it becomes
-/// the old one and the old one is dropped. A hit in the old generation moves the token to the young.
+/// Only tokens that passed every check are added, so only the server's own tokens get in, and only
+/// those of at most [`MAX_REMEMBERED_LEN`] bytes. The count is bounded: two generations of at most half
+/// the capacity each; when the young one is full it becomes the old one and the old one is dropped. A hit
+/// in the old generation moves the token to the young.
 pub struct VerifiedTokens {
     half: usize,
     generations: Mutex<Generations>,
@@ -270,7 +274,7 @@ impl VerifiedTokens {
     }
 
     pub fn insert(&self, token: &str, claims: Arc<Claims>) {
-        if self.half > 0 {
+        if self.half > 0 && token.len() <= MAX_REMEMBERED_LEN {
             self.lock().insert(self.half, token.into(), claims);
         }
     }
@@ -575,6 +579,8 @@ mod tests {
         verified.insert("token-21", Arc::clone(&claims));
         assert!(verified.get("token-16").is_some());
         assert!(verified.get("token-17").is_none());
+        verified.insert(&"t".repeat(MAX_REMEMBERED_LEN + 1), Arc::clone(&claims));
+        assert!(verified.get(&"t".repeat(MAX_REMEMBERED_LEN + 1)).is_none());
         let none = VerifiedTokens::new(0);
         none.insert("token", claims);
         assert!(none.is_empty());

@@ -24,6 +24,7 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 REFRESH_PATH = "/api/auth/web/token-refresh"
 # Another site: a loopback address other than the app's (a different port alone would be the same site).
 OTHER_SITE_HOST = "127.0.0.2"
+ACCESS_SECONDS = 5  # the short-lived site's access tokens
 
 
 def start_site(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str) -> Iterator[Server]:
@@ -41,8 +42,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def short_lived_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The same project with 3-second access tokens and no leeway."""
-    yield from start_site(tmp_path_factory, "short", EXAMPLE_ACCESS_SECONDS="3")
+    """The same project with access tokens of ACCESS_SECONDS and no leeway."""
+    yield from start_site(tmp_path_factory, "short", EXAMPLE_ACCESS_SECONDS=str(ACCESS_SECONDS))
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,11 @@ class Traffic:
 
     def __init__(self, page: Page) -> None:
         self.requests: list[Request] = []
-        page.on("request", lambda request: self.requests.append(request) if "/api/" in request.url else None)
+        page.on("request", self._seen)
+
+    def _seen(self, request: Request) -> None:
+        if "/api/" in request.url:
+            self.requests.append(request)
 
     def to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.url.split("?")[0].endswith(path)]
@@ -218,7 +223,7 @@ def test_an_expired_access_token_is_renewed_by_the_page(short_lived_site: Server
     call_api(page).to_contain_text("Hello, demo!")
     assert traffic.to(REFRESH_PATH) == []
 
-    time.sleep(4)  # the 3-second access token expires
+    time.sleep(ACCESS_SECONDS + 1)  # the access token expires
     with page.expect_response(lambda r: r.url.endswith("/api/me")) as me:
         page.click("#call-api")
     expect(page.locator("#result")).to_contain_text("Hello, demo!")
@@ -238,3 +243,14 @@ def test_the_page_is_served_with_a_strict_content_security_policy(site: Server, 
     policy = response.headers["content-security-policy"]
     assert "script-src 'nonce-" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_an_unreachable_server_is_reported(site: Server, context: BrowserContext) -> None:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, site.url)
+    context.route("**/api/**", lambda route: route.abort("connectionrefused"))
+    page.click("#call-api")
+    expect(page.locator("#result")).to_have_text("The server could not be reached. Try again.")
+    assert errors == []

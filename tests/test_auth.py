@@ -93,6 +93,15 @@ def test_missing_or_malformed_headers_are_401(client: Client, header: str | None
     assert get(client, ME, header).status_code == 401
 
 
+@pytest.mark.parametrize(("url", "user_type"), [(ME, "TokenUser"), (ME_FROM_DB, "User")])
+def test_async_routes_are_protected_alike(client: Client, user: Any, url: str, user_type: str) -> None:
+    access, _ = get_access_token_for_user(user)
+    response = get(client, url.replace("/me", "/async-me"), f"Bearer {access}")
+    assert response.status_code == 200
+    assert (response.json()["user_type"], response.json()["username"]) == (user_type, "alice")
+    assert get(client, url.replace("/me", "/async-me"), "Bearer a.b.c").status_code == 401
+
+
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 def test_the_scheme_is_case_insensitive(client: Client, user: Any, scheme: str) -> None:
     access, _ = get_access_token_for_user(user)

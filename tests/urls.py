@@ -33,6 +33,16 @@ def me_from_db(request: HttpRequest) -> dict[str, Any]:
     return describe(request)
 
 
+@protected.get("/async-me")
+async def async_me(request: HttpRequest) -> dict[str, Any]:
+    return describe(request)
+
+
+@from_db.get("/async-me")
+async def async_me_from_db(request: HttpRequest) -> dict[str, Any]:
+    return describe(request)
+
+
 api = NinjaAPI()
 api.add_router("/auth/mobile/", mobile_auth_router)
 api.add_router("/auth/web/", web_auth_router)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -111,23 +112,23 @@ def test_tokens_pyjwt_signs_are_accepted_over_http(server: Server) -> None:
     assert server.request("GET", "/api/hello", headers={"Authorization": f"Bearer {hs}"}).status == 401
 
 
-def test_production_settings_checks() -> None:
+def test_production_settings_checks(tmp_path: Path) -> None:
     # Plain HTTP on loopback: only the two HTTPS warnings the README explains (TLS is the proxy's job).
-    assert deploy_warnings({}) == {"security.W004", "security.W008"}
+    assert deploy_warnings(tmp_path, {}) == {"security.W004", "security.W008"}
     # Behind a TLS-terminating proxy (EXAMPLE_HTTPS=1): clean.
-    assert deploy_warnings({"EXAMPLE_HTTPS": "1"}) == set()
+    assert deploy_warnings(tmp_path, {"EXAMPLE_HTTPS": "1"}) == set()
 
 
-def deploy_warnings(extra: dict[str, str]) -> set[str]:
+def deploy_warnings(workdir: Path, extra: dict[str, str]) -> set[str]:
     """The ids of what `manage.py check --deploy` reports for the example in production mode."""
-    env = example_env(EXAMPLE, **extra)
+    env = example_env(workdir, **extra)
     command = [sys.executable, str(EXAMPLE / "manage.py"), "check", "--deploy", "--fail-level", "CRITICAL"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return set(re.findall(r"\((\w+\.\w+)\)", result.stderr + result.stdout))
 
 
-def test_production_settings_need_a_secret_key() -> None:
-    env = {k: v for k, v in example_env(EXAMPLE).items() if k != "EXAMPLE_SECRET_KEY"}
+def test_production_settings_need_a_secret_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in example_env(tmp_path).items() if k != "EXAMPLE_SECRET_KEY"}
     result = subprocess.run(
         [sys.executable, str(EXAMPLE / "manage.py"), "check"], env=env, capture_output=True, text=True
     )

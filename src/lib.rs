@@ -57,10 +57,10 @@ mod python {
         }
     }
 
-    /// An RSA public key, parsed once, that verifies RS256 tokens.
     /// How many verified tokens a verifying key remembers unless told otherwise.
     const REMEMBERED_TOKENS: usize = 4096;
 
+    /// An RSA public key, parsed once, that verifies RS256 tokens and remembers those it verified.
     #[pyclass(frozen, module = "ninja_simple_jwt._core")]
     struct VerifyingKey {
         key: keys::VerifyingKey,

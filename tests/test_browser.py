@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    LocatorAssertions,
+    Page,
+    Request,
+    expect,
+    sync_playwright,
+)
 
 from tests.servers import REPO, USER, Server, demo_setup, example_env, free_port, gunicorn
 
@@ -91,7 +99,8 @@ def sign_in(page: Page, url: str) -> str:
     return access
 
 
-def call_api(page: Page) -> Any:
+def call_api(page: Page) -> LocatorAssertions:
+    """Clicks #call-api and waits for its first answer; returns assertions on #result."""
     with page.expect_response(lambda r: r.url.endswith("/api/me") or r.url.endswith(REFRESH_PATH)):
         page.click("#call-api")
     return expect(page.locator("#result"))

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     # Clock skew tolerated on exp, iat and nbf: a timedelta or seconds.
     "JWT_LEEWAY": timedelta(seconds=10),
+    # Verified tokens the verifying key remembers, so that a token sent again skips the RSA work; 0: none.
     "JWT_REMEMBERED_TOKENS": 4096,
     "WEB_REFRESH_COOKIE_SECURE": NOT_DEBUG,
     "WEB_REFRESH_COOKIE_HTTP_ONLY": True,

@@ -1,7 +1,7 @@
 """The auth endpoints through Django's test client: the README's bodies and cookies, and every bad input."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -153,7 +153,7 @@ class TestWeb:
         assert cookie["path"] == "/api/auth/web/token-refresh"
         # The cookie lasts exactly as long as the token (Django rounds Max-Age up by one second).
         expires = parsedate_to_datetime(cookie["expires"])
-        assert abs(expires - datetime.fromtimestamp(refresh["exp"], UTC)) <= timedelta(seconds=1)
+        assert abs(expires - datetime.fromtimestamp(refresh["exp"], timezone.utc)) <= timedelta(seconds=1)
         assert cookie["max-age"] in (30 * 86400, 30 * 86400 + 1)
         assert signals == [user]
 

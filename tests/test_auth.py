@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import jwt
@@ -34,7 +34,7 @@ def get(client: Client, url: str, authorization: str | None) -> Any:
 
 
 def test_a_valid_access_token_gives_a_stateless_user(client: Client, user: Any, django_assert_num_queries: Any) -> None:
-    user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123000, tzinfo=UTC)
+    user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123000, tzinfo=timezone.utc)
     access, claims = get_access_token_for_user(user)
     with django_assert_num_queries(0):
         response = get(client, ME, f"Bearer {access}")
@@ -140,7 +140,7 @@ def test_a_remembered_token_is_still_refused_once_expired(client: Client, user: 
     with freeze_time("2026-11-29 12:00:00"):
         access, claims = get_access_token_for_user(user)
         assert get(client, ME, f"Bearer {access}").status_code == 200
-    with freeze_time(datetime.fromtimestamp(claims["exp"] + 10, UTC)):  # exp plus JWT_LEEWAY
+    with freeze_time(datetime.fromtimestamp(claims["exp"] + 10, timezone.utc)):  # exp plus JWT_LEEWAY
         assert get(client, ME, f"Bearer {access}").status_code == 401
 
 

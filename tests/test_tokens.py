@@ -6,7 +6,8 @@ import hmac
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Any
 
@@ -64,7 +65,7 @@ class TestEncode:
         assert len(data["jti"]) == 32 and uuid.UUID(data["jti"]).version == 4
 
     def test_access_lifetime_and_time_machine(self) -> None:
-        with time_machine.travel(datetime(2024, 1, 11, 12, 0, 1, 999_999, tzinfo=UTC), tick=False):
+        with time_machine.travel(datetime(2024, 1, 11, 12, 0, 1, 999_999, tzinfo=dt_timezone.utc), tick=False):
             _, data = encode_token({}, TokenTypes.ACCESS)
         # Truncated to whole seconds, as int(datetime.timestamp()).
         assert (data["iat"], data["exp"]) == (NOW_TS, NOW_TS + 15 * 60)
@@ -104,7 +105,7 @@ class TestEncode:
         jwt.decode(token, keys[1], algorithms=["RS256"])
 
     def test_values_json_cannot_hold_go_through_the_encoder(self) -> None:
-        moment = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
+        moment = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=dt_timezone.utc)
         ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
         payload = {"at": moment, "id": ident, "price": Decimal("1.50"), "span": timedelta(hours=1)}
         token, data = encode_token(payload, TokenTypes.ACCESS)
@@ -165,7 +166,7 @@ class TestDecode:
     def test_expiry_with_pyjwt_rules_and_leeway(self) -> None:
         with freeze_time(NOW):
             token, data = encode_token({}, TokenTypes.ACCESS)
-        exp = datetime.fromtimestamp(data["exp"], UTC)
+        exp = datetime.fromtimestamp(data["exp"], dt_timezone.utc)
         with freeze_time(exp + timedelta(seconds=9)):
             decode_token(token, TokenTypes.ACCESS)  # inside the default 10 s leeway
         with freeze_time(exp + timedelta(seconds=10)), pytest.raises(jwt.ExpiredSignatureError):
@@ -274,12 +275,12 @@ class TestUsers:
             get_token_payload_for_user(user)
 
     def test_last_login_is_written_as_django_writes_it(self, user: Any) -> None:
-        user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
+        user.last_login = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=dt_timezone.utc)
         token, _ = get_refresh_token_for_user(user)
         assert decode_token(token, TokenTypes.REFRESH)["last_login"] == "2026-11-29T12:00:00.123Z"
 
     def test_encoder_setting_takes_effect_at_once(self, user: Any) -> None:
-        user.last_login = datetime(2026, 11, 29, tzinfo=UTC)
+        user.last_login = datetime(2026, 11, 29, tzinfo=dt_timezone.utc)
         with override_settings(NINJA_SIMPLE_JWT={"TOKEN_USER_ENCODER_CLS": "tests.helpers.EpochEncoder"}):
             token, _ = get_access_token_for_user(user)
             assert decode_unverified(token)["last_login"] == 1795910400

@@ -1,7 +1,8 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from enum import Enum
 from json import JSONEncoder
 from typing import Any
@@ -117,8 +118,8 @@ def _now() -> datetime:
     # datetime, UTC for freezegun's.
     now = timezone.now()
     if now.tzinfo is None:
-        return datetime.fromtimestamp(now.timestamp(), UTC)
-    return now.astimezone(UTC)
+        return datetime.fromtimestamp(now.timestamp(), dt_timezone.utc)
+    return now.astimezone(dt_timezone.utc)
 
 
 def _as_timedelta(value: timedelta | float) -> timedelta:

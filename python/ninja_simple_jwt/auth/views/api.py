@@ -1,7 +1,7 @@
 """The auth endpoints: sign-in and token refresh for mobile (tokens in bodies) and web (refresh in a cookie)."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Annotated
 
 from django.contrib.auth import authenticate
@@ -81,7 +81,7 @@ def web_sign_in(
     user = _sign_in(request, payload)
     refresh_token, refresh_claims = get_refresh_token_for_user(user)
     access_token, _ = get_access_token_for_user(user)
-    _set_refresh_cookie(response, refresh_token, expires=datetime.fromtimestamp(refresh_claims["exp"], UTC))
+    _set_refresh_cookie(response, refresh_token, expires=datetime.fromtimestamp(refresh_claims["exp"], timezone.utc))
     return {"access": access_token}
 
 

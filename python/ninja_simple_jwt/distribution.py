@@ -1,0 +1,45 @@
+"""A system check for the switch from the original package: both distributions installed at once.
+
+`django-ninja-simple-jwt` (the original) and `django-ninja-simple-jwt-rs` (this one) both install the module
+`ninja_simple_jwt`. pip does not know they clash: installing one over the other overwrites the files they
+share, and uninstalling either deletes them, which breaks the other at its next import.
+"""
+
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.checks import CheckMessage, Error
+
+__all__ = ["ORIGINAL_DISTRIBUTION", "THIS_DISTRIBUTION", "check_single_distribution", "installed_version"]
+
+ORIGINAL_DISTRIBUTION = "django-ninja-simple-jwt"
+THIS_DISTRIBUTION = "django-ninja-simple-jwt-rs"
+
+
+def installed_version(distribution: str) -> str | None:
+    """The installed version of `distribution`, or None if it is not installed."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_single_distribution(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Error `ninja_simple_jwt.E100` when the original distribution is installed beside this one."""
+    original = installed_version(ORIGINAL_DISTRIBUTION)
+    if original is None:
+        return []
+    return [
+        Error(
+            f"Both {ORIGINAL_DISTRIBUTION} {original} and {THIS_DISTRIBUTION} are installed. They ship the same "
+            f"module, ninja_simple_jwt: the files of the one installed last replaced the other's, and "
+            f"uninstalling either deletes files the other needs.",
+            hint=(
+                f"Run `pip uninstall {ORIGINAL_DISTRIBUTION} {THIS_DISTRIBUTION}`, then "
+                f"`pip install {THIS_DISTRIBUTION}`, and remove {ORIGINAL_DISTRIBUTION} from your requirements."
+            ),
+            id="ninja_simple_jwt.E100",
+        )
+    ]

@@ -39,6 +39,8 @@ $(STAMP): requirements-dev.txt
 	touch $@
 
 $(BUILT): $(STAMP) $(SOURCES)
+	@# A stale extension of another tag (an older cpython-311 build beside the abi3 one) would shadow the new.
+	rm -f python/ninja_simple_jwt/_core.*.so
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
 	touch $@
 

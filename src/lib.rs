@@ -205,6 +205,7 @@ mod python {
         m.add_class::<SigningKey>()?;
         m.add_class::<VerifyingKey>()?;
         m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;
         m.add_function(wrap_pyfunction!(map_claims, m)?)?;
         m.add_function(wrap_pyfunction!(encode_token, m)?)?;

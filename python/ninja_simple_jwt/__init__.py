@@ -1,5 +1,5 @@
 """RS256 JWT authentication for django-ninja, with a Rust core."""
 
-__all__ = ["__version__"]
+from ninja_simple_jwt._core import __version__
 
-__version__ = "0.5.0"
+__all__ = ["__version__"]

@@ -8,6 +8,7 @@ __all__ = [
     "REMEMBERED_TOKENS",
     "SigningKey",
     "VerifyingKey",
+    "__version__",
     "decode_token",
     "decode_unverified",
     "encode_token",
@@ -26,6 +27,9 @@ class SigningKey:
 
 REMEMBERED_TOKENS: int
 """How many verified tokens a VerifyingKey remembers by default (JWT_REMEMBERED_TOKENS)."""
+
+__version__: str
+"""The package's version: Cargo.toml's, the one place it is written."""
 
 @final
 class VerifyingKey:

@@ -1,7 +1,9 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
 # make test   build everything and run every test suite (cargo test; pytest, with Chromium and gunicorn)
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
-# make lint   rustfmt, clippy, ruff, mypy, stubtest
+# make lint   rustfmt, clippy, ruff, mypy, stubtest, the release workflow against GitHub's schema
+# make wheel  dist/: the abi3 manylinux2014 wheel (Python 3.10+, glibc 2.17+) and the sdist
+# make test-matrix  that wheel on Python 3.10-3.13 and the Django and django-ninja floors and ceilings
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
 SHELL := /bin/bash
@@ -11,12 +13,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BUILT  := $(VENV)/.built
-SOURCES := $(shell find src python -type f) Cargo.toml Cargo.lock pyproject.toml
+SOURCES := $(shell find src python -type f -not -name '*.so' -not -path '*/__pycache__/*') Cargo.toml Cargo.lock pyproject.toml
 
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
-.PHONY: build demo test test-rust test-python bench lint clean
+.PHONY: build wheel demo test test-rust test-python test-matrix bench lint clean
 
 # Debian packages the tests and the benchmark use, installed with apt when running as root.
 define apt_install
@@ -28,7 +30,7 @@ endef
 /usr/bin/wrk: ; $(call apt_install,wrk)
 /usr/bin/openssl: ; $(call apt_install,openssl)
 
-$(STAMP): requirements-dev.txt
+$(STAMP): requirements-dev.txt requirements-test.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
 	@python3 -m venv --help >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
@@ -46,6 +48,18 @@ $(BUILT): $(STAMP) $(SOURCES)
 
 build: $(BUILT)
 
+# The Linux x86_64 build of .github/workflows/release.yml, with the same maturin arguments: zig links the
+# abi3 extension against glibc 2.17, so one wheel serves CPython 3.10 and later on manylinux2014.
+DIST := dist
+WHEEL_STAMP := $(DIST)/.built
+$(WHEEL_STAMP): $(STAMP) $(SOURCES) LICENSE README.md
+	rm -rf $(DIST)
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release --locked --zig --compatibility manylinux2014 --out $(DIST)
+	$(VENV)/bin/maturin sdist --out $(DIST)
+	touch $@
+
+wheel: $(WHEEL_STAMP)
+
 test: test-rust test-python
 
 # The core's unit tests, without the Python bindings (no libpython needed). A run of no test fails.
@@ -55,6 +69,10 @@ test-rust:
 
 test-python: $(BUILT) /usr/bin/chromium
 	$(PY) -m pytest
+
+# Installs the wheel into a fresh virtualenv per cell (no Rust on PATH) and runs the pytest suites there.
+test-matrix: $(WHEEL_STAMP) /usr/bin/chromium
+	tests/matrix.sh $(DIST)/*-cp310-abi3-manylinux*_x86_64*.whl
 
 demo: $(BUILT)
 	cd example && ../$(PY) manage.py demo_setup
@@ -89,6 +107,8 @@ lint: $(BUILT)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest ninja_simple_jwt._core
+	@# Offline: check-jsonschema ships GitHub's workflow schema.
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 clean:
-	rm -rf $(VENV) $(ORIGINAL) target
+	rm -rf $(VENV) $(ORIGINAL) target $(DIST)

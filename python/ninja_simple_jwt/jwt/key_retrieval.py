@@ -261,6 +261,7 @@ class KeyRing:
         with self._lock:
             self._set = None
             self._sources = None
+            self._unknown_kid_read_at = float("-inf")
 
     @staticmethod
     def _interval() -> float:

@@ -100,6 +100,8 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
             raise DecodeError("Invalid token: not ASCII.") from None
     if not isinstance(token, str):
         raise DecodeError("Invalid token: expected a string.")
+    if not token.isascii():
+        raise DecodeError("Invalid token: not ASCII.")
     if not verify:
         return _core.decode_unverified(token)
     return _core.decode_token(

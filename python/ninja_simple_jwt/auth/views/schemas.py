@@ -83,7 +83,7 @@ class JsonBody(Body):  # type: ignore[misc]
         return "body"
 
 
-class JsonOnlyBody(JsonBody):
+class JsonOnlyBody(JsonBody):  # type: ignore[misc]
     """`JsonBody` that is also refused (415) unless its Content-Type is application/json."""
 
     _model = _JsonOnlyBodyModel

@@ -163,3 +163,10 @@ class TestUnauthorizedBodiesSayNoMore:
 def test_a_token_that_is_not_ascii_is_a_decode_error(keys: Any, token: str, verify: bool) -> None:
     with pytest.raises(exceptions.DecodeError, match="not ASCII"):
         decode_token(token, TokenTypes.ACCESS, verify=verify)
+
+
+@pytest.mark.parametrize("value", [8.305754653993297e306, 123456789.12345679, 5e-324, 1.7976931348623157e308])
+def test_floats_in_claims_read_back_exactly(keys: Any, value: float) -> None:
+    # Found by the hypothesis tests: serde_json's default float parsing is not correctly rounded.
+    token, claims = encode_token({"x": value}, TokenTypes.ACCESS)
+    assert decode_token(token, TokenTypes.ACCESS)["x"] == value == claims["x"]

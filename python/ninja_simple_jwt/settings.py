@@ -343,6 +343,7 @@ class NinjaSimpleJwtSettings:
 
     def __init__(self) -> None:
         self._validated: JwtSettings | None = None
+        self._cached: set[str] = set()
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -371,11 +372,18 @@ class NinjaSimpleJwtSettings:
         value = getattr(self.validated(), name)
         if value is NOT_DEBUG:
             return not settings.DEBUG
+        # Kept as an instance attribute until reload(): later reads skip __getattr__ (requests read
+        # several settings each).
+        self._cached.add(name)
+        setattr(self, name, value)
         return value
 
     def reload(self) -> None:
         """Forget the validated settings, so the next read validates the current Django settings."""
         self._validated = None
+        for name in self._cached:
+            self.__dict__.pop(name, None)
+        self._cached.clear()
 
 
 ninja_simple_jwt_settings = NinjaSimpleJwtSettings()

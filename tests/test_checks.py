@@ -181,7 +181,7 @@ def test_missing_keys_are_a_warning(tmp_path: Path) -> None:
     messages = ids({})
     assert [m[0] for m in messages] == ["ninja_simple_jwt.W003"] * 2
     assert "No JWT private key at 'jwt-signing.pem'" in messages[0][1]
-    assert "make_rsa" in messages[0][1]
+    assert "make_jwt_key" in messages[0][1]
 
 
 def test_a_verify_only_server_needs_only_the_public_key(pem_pair: tuple[bytes, bytes]) -> None:
@@ -193,13 +193,14 @@ def test_an_unreadable_key_is_an_error(keys: Any, tmp_path: Path) -> None:
     (tmp_path / "jwt-signing.pub").write_bytes(b"-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----\n")
     message_id, text = only(ids({}))
     assert message_id == "ninja_simple_jwt.E008"
-    assert text.startswith("The JWT public key cannot be used: ")
+    assert text.startswith("The JWT keys cannot be used: ")
 
 
 def test_keys_of_two_pairs_are_an_error(keys: Any) -> None:
     _, other_public = generate_key_pair()
     message_id, text = only(ids({"JWT_PUBLIC_KEY": other_public}))
-    assert (message_id, "not a pair") == ("ninja_simple_jwt.E009", text[text.index("not a pair") :][:10])
+    assert message_id == "ninja_simple_jwt.E009"
+    assert "are not one key pair" in text
 
 
 def test_manage_py_check_names_the_problem(keys: Any) -> None:
@@ -214,7 +215,7 @@ def test_manage_py_check_names_the_problem(keys: Any) -> None:
 def test_make_rsa_runs_whatever_the_checks_say(tmp_path: Path) -> None:
     (tmp_path / "jwt-signing.pem").write_text("broken")
     (tmp_path / "jwt-signing.pub").write_text("broken")
-    assert [m[0] for m in ids({})] == ["ninja_simple_jwt.E008"] * 2
+    assert [m[0] for m in ids({})] == ["ninja_simple_jwt.E008"]
     # As `manage.py make_rsa` runs it: a command that requires checks would stop at the broken keys.
     ManagementUtility(["manage.py", "make_rsa", "--force"]).execute()
     assert ids({}) == []

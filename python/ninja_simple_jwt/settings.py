@@ -197,6 +197,9 @@ class JwtSettings(BaseModel):
     JWT_PUBLIC_KEY_STORAGE: OptionalStorage = None
     JWT_PRIVATE_KEY_PATH: NonEmpty = "jwt-signing.pem"
     JWT_PUBLIC_KEY_PATH: NonEmpty = "jwt-signing.pub"
+    # Public keys retired by `make_jwt_key --rotate`, still verifying until their tokens expire; beside
+    # the public key, in its storage.
+    JWT_PREVIOUS_PUBLIC_KEYS_PATH: NonEmpty = "jwt-signing.previous.pub"
     # PEM keys given inline (str or bytes); each one, when set, is used instead of its storage.
     JWT_PRIVATE_KEY: Annotated[str | bytes | None, BeforeValidator(_optional_pem)] = None
     JWT_PUBLIC_KEY: Annotated[str | bytes | None, BeforeValidator(_optional_pem)] = None
@@ -222,13 +225,18 @@ class JwtSettings(BaseModel):
     # loaded from the database, and inactive or deleted users are refused.
     AUTH_LOAD_USER: bool = False
 
-    # Issue 8: algorithms, key sets and rotation.
-    JWT_ALGORITHM: Algorithm = "RS256"
+    # The original 0.7+ spelling of AUTH_LOAD_USER's choice: False loads the user from the database.
     USE_STATELESS_AUTH: bool = True
+    # The class of stateless users, called with the verified claims.
     TOKEN_USER_CLS: UserClass = "ninja_simple_jwt.auth.token_user.TokenUser"
+    # The algorithm new keys are made for: "RS256", "ES256" (P-256) or "EdDSA" (Ed25519). Each key is
+    # pinned to its own algorithm, so a set can mix them while moving from one to another.
+    JWT_ALGORITHM: Algorithm = "RS256"
+    # More public keys (PEM) that verify: the old key after a rotation done in a secrets manager.
     JWT_EXTRA_PUBLIC_KEYS: Annotated[list[str | bytes], BeforeValidator(_pem_list)] = []
-    JWT_PREVIOUS_PUBLIC_KEYS_PATH: NonEmpty = "jwt-signing.previous.pub"
+    # How often each process reads the keys again, to follow a rotation made elsewhere.
     JWT_KEY_RELOAD_INTERVAL: DurationOrZero = timedelta(seconds=60)
+    # How long clients may cache the JWKS (Cache-Control: max-age).
     JWKS_MAX_AGE: DurationOrZero = timedelta(minutes=5)
 
     # Issue 9: refresh-token rotation and revocation (need the ninja_simple_jwt.sessions app).

@@ -28,6 +28,7 @@ from ninja_simple_jwt.jwt.token_operations import (
     get_refresh_token_for_user,
 )
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
 
 __all__ = ["mobile_auth_router", "web_auth_router"]
@@ -51,7 +52,8 @@ def _refresh(refresh_token: str | None) -> str:
     if not refresh_token:
         raise AuthenticationError(message="No refresh token was given.")
     try:
-        access_token, _ = get_access_token_from_refresh_token(refresh_token)
+        with usable_keys():
+            access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
         # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
         logger.info("Refused a refresh token: %s", e)
@@ -64,8 +66,9 @@ def _refresh(refresh_token: str | None) -> str:
 def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
     """Signs in: returns a refresh and an access token."""
     user = _sign_in(request, payload)
-    refresh_token, _ = get_refresh_token_for_user(user)
-    access_token, _ = get_access_token_for_user(user)
+    with usable_keys():
+        refresh_token, _ = get_refresh_token_for_user(user)
+        access_token, _ = get_access_token_for_user(user)
     return {"refresh": refresh_token, "access": access_token}
 
 
@@ -84,8 +87,9 @@ def web_sign_in(
 ) -> dict[str, str]:
     """Signs in: returns an access token, and sets the refresh token in an HttpOnly cookie."""
     user = _sign_in(request, payload)
-    refresh_token, refresh_claims = get_refresh_token_for_user(user)
-    access_token, _ = get_access_token_for_user(user)
+    with usable_keys():
+        refresh_token, refresh_claims = get_refresh_token_for_user(user)
+        access_token, _ = get_access_token_for_user(user)
     _set_refresh_cookie(response, refresh_token, expires=datetime.fromtimestamp(refresh_claims["exp"], UTC))
     return {"access": access_token}
 

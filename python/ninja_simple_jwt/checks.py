@@ -40,7 +40,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     """The settings, then (when they are valid) the keys and the refresh cookie."""
     problems = settings_problems()
     if problems:
-        return [Error(str(p).split(": ", 1)[1], id=f"ninja_simple_jwt.{p.id}") for p in problems]
+        return [Error(p.text, id=f"ninja_simple_jwt.{p.id}") for p in problems]
     s = ninja_simple_jwt_settings
     messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path()]
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:

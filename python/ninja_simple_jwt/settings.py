@@ -272,9 +272,14 @@ class Problem(NamedTuple):
     setting: str
     message: str
 
-    def __str__(self) -> str:
+    @property
+    def text(self) -> str:
+        """What is wrong, naming the setting."""
         where = f"NINJA_SIMPLE_JWT[{self.setting!r}]" if self.setting else "NINJA_SIMPLE_JWT"
-        return f"ninja_simple_jwt.{self.id}: {where} {self.message}"
+        return f"{where} {self.message}"
+
+    def __str__(self) -> str:
+        return f"ninja_simple_jwt.{self.id}: {self.text}"
 
 
 def _user_settings() -> Any:

@@ -4,6 +4,7 @@
 # make lint   rustfmt, clippy, ruff, mypy, stubtest, the release workflow against GitHub's schema
 # make wheel  dist/: the abi3 manylinux2014 wheel (Python 3.10+, glibc 2.17+) and the sdist
 # make test-matrix  that wheel on Python 3.10-3.13 and the Django and django-ninja floors and ceilings
+# make fuzz   each cargo-fuzz target for FUZZ_SECONDS (600); prints the inputs run per target
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
 SHELL := /bin/bash
@@ -18,7 +19,7 @@ SOURCES := $(shell find src python -type f -not -name '*.so' -not -path '*/__pyc
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
-.PHONY: build wheel demo test test-rust test-python test-matrix bench lint clean
+.PHONY: build wheel demo test test-rust test-python test-matrix bench lint fuzz clean
 
 # Debian packages the tests and the benchmark use, installed with apt when running as root.
 define apt_install
@@ -109,6 +110,23 @@ lint: $(BUILT)
 	$(PY) -m mypy.stubtest ninja_simple_jwt._core
 	@# Offline: check-jsonschema ships GitHub's workflow schema.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+# The fuzz targets (fuzz/fuzz_targets) under libFuzzer with the nightly toolchain, one after the other.
+# New inputs go to fuzz/corpus/TARGET; a failing input lands in fuzz/artifacts/TARGET and fails the run:
+# turn it into a regression test. Python's interpreter is never freed, hence no leak detection.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := verify keys json_python
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	cd fuzz && cargo +nightly fuzz build
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target; \
+		( cd fuzz && ASAN_OPTIONS=detect_leaks=0 cargo +nightly fuzz run $$target corpus/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 ) > fuzz/$$target.log 2>&1 \
+			|| { tail -40 fuzz/$$target.log; echo "fuzz target $$target failed"; exit 1; }; \
+		echo "$$target: $$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' fuzz/$$target.log | tail -1)"; \
+	done
 
 clean:
 	rm -rf $(VENV) $(ORIGINAL) target $(DIST)

@@ -6,10 +6,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from ninja_simple_jwt.auth.token_user import TokenUser, load_user
-from ninja_simple_jwt.exceptions import InvalidTokenError
+from ninja_simple_jwt.auth.token_user import load_user, token_user_class
+from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.unavailable import keys_unavailable
+from ninja_simple_jwt.users import claim_attributes
 
 __all__ = ["HttpJwtAuth"]
 
@@ -20,7 +22,8 @@ class HttpJwtAuth(HttpBearer):
     """Accepts `Authorization: Bearer <access token>`; anything else is a 401.
 
     On success `request.auth` holds the verified claims and `request.user` the user: a stateless
-    `TokenUser` by default, or with `load_user=True` (or AUTH_LOAD_USER) the active user from the database.
+    TOKEN_USER_CLS (`TokenUser`) by default, or the active user from the database with `load_user=True`,
+    or, when `load_user` is not given, with AUTH_LOAD_USER = True or USE_STATELESS_AUTH = False.
     """
 
     def __init__(self, *, load_user: bool | None = None) -> None:
@@ -48,16 +51,19 @@ class HttpJwtAuth(HttpBearer):
             claims = decode_token(token, token_type=TokenTypes.ACCESS)
             load = self.load_user_from_db
             if load is None:
-                load = ninja_simple_jwt_settings.AUTH_LOAD_USER
+                s = ninja_simple_jwt_settings
+                load = s.AUTH_LOAD_USER or not s.USE_STATELESS_AUTH
             # A TokenUser quacks like a user without being a model instance.
-            request.user = load_user(claims) if load else TokenUser(claims)  # type: ignore[assignment]
+            request.user = load_user(claims) if load else token_user_class()(claims)  # type: ignore[assignment]
         except InvalidTokenError as e:
             logger.debug("Refused a bearer token: %s", e)
             return None
+        except InvalidKeyError as e:
+            raise keys_unavailable(e) from None
         return claims
 
     @staticmethod
     def set_token_claims_to_user(user: Any, token_data: dict[str, Any]) -> None:
         """Copies the mapped claims onto `user`, as later versions of the original package do."""
-        for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
-            setattr(user, source if isinstance(source, str) else claim, token_data.get(claim))
+        for claim, attribute in claim_attributes():
+            setattr(user, attribute, token_data.get(claim))

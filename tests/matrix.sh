@@ -4,7 +4,7 @@
 # Rust toolchain on PATH; pip may install binary packages only, so nothing is compiled. An interpreter
 # that is missing fails the run: a cell is never skipped.
 #
-# usage: tests/matrix.sh WHEEL
+# usage: tests/matrix.sh WHEEL ["PYTHON DJANGO NINJA" ...]   (the cells below unless cells are given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -20,6 +20,9 @@ CELLS=(
     "3.12 5.2.19 1.5.0"
     "3.13 6.1.3 1.7.1"
 )
+if (($# > 1)); then
+    CELLS=("${@:2}")
+fi
 # The original distribution, for the switch scenario at the end.
 ORIGINAL=django-ninja-simple-jwt==0.8.1
 

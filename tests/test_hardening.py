@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.signals import user_login_failed
 from django.test import Client, override_settings
+from ninja.conf import settings as ninja_settings
 
 from ninja_simple_jwt import exceptions
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token, get_refresh_token_for_user
@@ -105,13 +106,15 @@ class TestSignInThrottling:
             assert sign_in(client, PASSWORD).status_code == 200
 
     def test_the_proxy_address_is_read_when_ninja_is_told_of_proxies(
-        self, client: Client, user: Any, keys: Any
+        self, client: Client, user: Any, keys: Any, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        with override_settings(NINJA_NUM_PROXIES=1):
-            for i in range(50):
-                assert sign_in(client, "x", username=f"u{i}", HTTP_X_FORWARDED_FOR="10.2.0.1").status_code == 401
-            assert sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="10.2.0.1").status_code == 429
-            assert sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="10.2.0.2").status_code == 200
+        # What NINJA_NUM_PROXIES=1 in settings.py gives: django-ninja before 1.7 reads its settings once, at
+        # import, so override_settings would not reach it.
+        monkeypatch.setattr(ninja_settings, "NUM_PROXIES", 1)
+        for i in range(50):
+            assert sign_in(client, "x", username=f"u{i}", HTTP_X_FORWARDED_FOR="10.2.0.1").status_code == 401
+        assert sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="10.2.0.1").status_code == 429
+        assert sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="10.2.0.2").status_code == 200
 
 
 def test_failed_sign_ins_send_user_login_failed(client: Client, user: Any) -> None:

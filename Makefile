@@ -71,9 +71,13 @@ test-rust:
 test-python: $(BUILT) /usr/bin/chromium
 	$(PY) -m pytest
 
-# Installs the wheel into a fresh virtualenv per cell (no Rust on PATH) and runs the pytest suites there.
+# Installs the wheel into a fresh virtualenv per cell (no Rust on PATH) and runs the pytest suites there;
+# then builds a wheel from the sdist as pip does where no wheel fits (isolated, maturin from PyPI).
 test-matrix: $(WHEEL_STAMP) /usr/bin/chromium
 	tests/matrix.sh $(DIST)/*-cp310-abi3-manylinux*_x86_64*.whl
+	rm -rf target/sdist-build
+	$(VENV)/bin/pip wheel -q --disable-pip-version-check --no-deps $(DIST)/*.tar.gz -w target/sdist-build
+	@ls target/sdist-build/*-cp310-abi3-*.whl
 
 demo: $(BUILT)
 	cd example && ../$(PY) manage.py demo_setup

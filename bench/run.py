@@ -39,13 +39,17 @@ def run_json(python: str, script: str, mode: str | None, workdir: Path) -> dict[
     return figures
 
 
-def openssl_speed(seconds: int) -> dict[str, float]:
-    """`openssl speed rsa2048`: microseconds per private-key signature and per verification."""
+# The machine-readable summary of `openssl speed -mr`, up to the signatures and verifications per second:
+# +F2:<index>:<bits>:... for RSA, +F4:<index>:<bits>:... for ECDSA, +F6:<index>:<bits>:<name>:... for EdDSA.
+OPENSSL_SUMMARY = {"rsa2048": r"\+F2:\d+:2048", "ecdsap256": r"\+F4:\d+:256", "ed25519": r"\+F6:\d+:253:Ed25519"}
+
+
+def openssl_speed(seconds: int, algorithm: str = "rsa2048") -> dict[str, float]:
+    """`openssl speed ALGORITHM`: microseconds per private-key signature and per verification."""
     out = subprocess.run(
-        ["openssl", "speed", "-mr", "-seconds", str(seconds), "rsa2048"], capture_output=True, text=True, check=True
+        ["openssl", "speed", "-mr", "-seconds", str(seconds), algorithm], capture_output=True, text=True, check=True
     ).stdout
-    # The machine-readable summary: +F2:<index>:<bits>:<signs per s>:<verifications per s>
-    match = re.search(r"^\+F2:\d+:2048:([\d.]+):([\d.]+)", out, re.MULTILINE)
+    match = re.search(rf"^{OPENSSL_SUMMARY[algorithm]}:([\d.]+):([\d.]+)", out, re.MULTILINE)
     if not match:
         raise RuntimeError(f"unexpected output of openssl speed:\n{out}")
     return {"sign_us": 1e6 / float(match[1]), "verify_us": 1e6 / float(match[2])}
@@ -147,6 +151,7 @@ class Target:
 
 def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
     ours, orig, ssl, http, mem = r["ours"], r["original"], r["openssl"], r["http"], r["memory"]
+    algs, ssl_ec = r["algorithms"], {"ES256": r["openssl_ecdsap256"], "EdDSA": r["openssl_ed25519"]}
     lines = [
         f"Machine: {machine()}.",
         "",
@@ -170,10 +175,42 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         f"{mem['sign']['calls']:,} signatures from {mem['sign']['after_warmup_kib']:,} KiB "
         f"to {mem['sign']['last_kib']:,} KiB (max {mem['sign']['max_kib']:,}).",
         "",
+        "Per algorithm, this package (keys made by `make_jwt_key`, no token remembered) and OpenSSL:",
+        "",
+        "| algorithm | sign, µs | OpenSSL sign, µs | verify, µs | OpenSSL verify, µs |",
+        "|---|---:|---:|---:|---:|",
+        f"| RS256 (RSA-2048) | {ours['sign_us']:,.1f} | {ssl['sign_us']:,.1f} | {ours['verify_us']:,.1f} | "
+        f"{ssl['verify_us']:,.1f} |",
+        *(
+            f"| {name} ({curve}) | {algs[f'{name}_sign_us']:,.1f} | {ssl_ec[name]['sign_us']:,.1f} | "
+            f"{algs[f'{name}_verify_us']:,.1f} | {ssl_ec[name]['verify_us']:,.1f} |"
+            for name, curve in (("ES256", "P-256"), ("EdDSA", "Ed25519"))
+        ),
+        "",
+        f"RS256 verification with a key set of 3 keys (2 retired), the token signed by the current key: "
+        f"{algs['verify_3_keys_us']:,.2f} µs; with the current key alone: {algs['verify_1_key_us']:,.2f} µs.",
+        "",
     ]
     targets = [
-        Target("signing / OpenSSL sign", ours["sign_us"] / ssl["sign_us"], 1.25, at_least=False),
-        Target("verification / OpenSSL verify", ours["verify_us"] / ssl["verify_us"], 2.0, at_least=False),
+        Target("RS256 signing / OpenSSL sign", ours["sign_us"] / ssl["sign_us"], 1.1, at_least=False),
+        Target("RS256 verification / OpenSSL verify", ours["verify_us"] / ssl["verify_us"], 1.3, at_least=False),
+        *(
+            Target(
+                f"{name} {what} / OpenSSL {verb}",
+                algs[f"{name}_{verb}_us"] / ssl_ec[name][f"{verb}_us"],
+                1.25,
+                at_least=False,
+            )
+            for name in ("ES256", "EdDSA")
+            for what, verb in (("signing", "sign"), ("verification", "verify"))
+        ),
+        Target(
+            "verification with 3 keys in the set, over 1 key",
+            algs["verify_3_keys_us"] - algs["verify_1_key_us"],
+            1,
+            at_least=False,
+            unit=" µs",
+        ),
         Target("original's signing time / ours", orig["sign_us"] / ours["sign_us"], 50, at_least=True),
         Target("original's verification time / ours", orig["verify_us"] / ours["verify_us"], 3, at_least=True),
         Target("PyJWT's signing time / ours", ours["pyjwt_sign_us"] / ours["sign_us"], 1, at_least=True),
@@ -208,8 +245,13 @@ def main() -> int:
     results: dict[str, Any] = {}
     log("openssl speed rsa2048")
     results["openssl"] = openssl_speed(seconds=5)
+    for algorithm in ("ecdsap256", "ed25519"):
+        log(f"openssl speed {algorithm}")
+        results[f"openssl_{algorithm}"] = openssl_speed(seconds=3, algorithm=algorithm)
     log("this package and PyJWT, per token")
     results["ours"] = run_json(sys.executable, "micro.py", "compare", workdir)
+    log("this package, ES256 and EdDSA per token, and a key set of 3 keys")
+    results["algorithms"] = run_json(sys.executable, "micro.py", "algorithms", workdir)
     log("the original package, per token")
     results["original"] = run_json(args.original, "micro.py", "api", workdir)
     log("signing in 1 and 2 threads")

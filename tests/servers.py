@@ -82,11 +82,18 @@ def demo_setup(python: str, workdir: Path, env: dict[str, str]) -> str:
 
 @contextmanager
 def gunicorn(
-    python: str, workdir: Path, env: dict[str, str], workers: int = 2, name: str = "gunicorn", access_log: bool = False
+    python: str,
+    workdir: Path,
+    env: dict[str, str],
+    workers: int = 2,
+    name: str = "gunicorn",
+    access_log: bool = False,
+    access_log_format: str = "%(m)s %(U)s %(s)s",
 ) -> Iterator[Server]:
     """The example project under gunicorn with `workers` sync workers, from the environment of `python`.
 
-    With `access_log`, the log gets a line per request: method, path and status.
+    With `access_log`, the log gets a line per request in `access_log_format` (gunicorn's atoms; by
+    default method, path and status).
     """
     port = free_port()
     gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
@@ -94,7 +101,7 @@ def gunicorn(
     with log.open("w") as log_file:
         command = [gunicorn_bin, "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--error-logfile", "-"]
         if access_log:
-            command += ["--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s"]
+            command += ["--access-logfile", "-", "--access-logformat", access_log_format]
         process = subprocess.Popen(
             command,
             cwd=workdir,

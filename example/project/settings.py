@@ -8,6 +8,9 @@ Environment variables, so that one file serves the demo, the tests and a deploym
 - EXAMPLE_ALLOWED_HOSTS: comma-separated (default: the loopback names).
 - EXAMPLE_DB: the SQLite file.
 - EXAMPLE_ACCESS_SECONDS: access-token lifetime in seconds, with no leeway (the browser tests make it short).
+- EXAMPLE_JWT_ALGORITHM: JWT_ALGORITHM, the algorithm `demo_setup` and `make_jwt_key` make keys for
+  ("RS256", the default, "ES256" or "EdDSA").
+- EXAMPLE_KEY_RELOAD_SECONDS: JWT_KEY_RELOAD_INTERVAL in seconds (the rotation tests make it short).
 """
 
 import os
@@ -68,12 +71,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# The keys live where `make_rsa` writes them by default: jwt-signing.pem and jwt-signing.pub in the
-# directory the server runs in. Everything else is left at its default, as the README documents it.
+# The keys live where `make_jwt_key` writes them by default: jwt-signing.pem and jwt-signing.pub in the
+# directory the server runs in, and jwt-signing.previous.pub once they are rotated. Everything else is left
+# at its default, as the README documents it.
 NINJA_SIMPLE_JWT: dict[str, object] = {}
 if os.environ.get("EXAMPLE_ACCESS_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_ACCESS_TOKEN_LIFETIME"] = timedelta(seconds=float(os.environ["EXAMPLE_ACCESS_SECONDS"]))
     NINJA_SIMPLE_JWT["JWT_LEEWAY"] = timedelta(0)
+if os.environ.get("EXAMPLE_JWT_ALGORITHM"):
+    NINJA_SIMPLE_JWT["JWT_ALGORITHM"] = os.environ["EXAMPLE_JWT_ALGORITHM"]
+if os.environ.get("EXAMPLE_KEY_RELOAD_SECONDS"):
+    NINJA_SIMPLE_JWT["JWT_KEY_RELOAD_INTERVAL"] = timedelta(seconds=float(os.environ["EXAMPLE_KEY_RELOAD_SECONDS"]))
 
 LOGGING = {
     "version": 1,

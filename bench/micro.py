@@ -1,14 +1,16 @@
 """Per-token timings in one process, printed as one JSON object.
 
-    python bench/micro.py api       encode_token / decode_token of whichever ninja_simple_jwt is installed
-    python bench/micro.py compare   the same, and PyJWT with key objects parsed once, in alternate rounds
-    python bench/micro.py threads   signing throughput of 1 and 2 threads (is the GIL released?)
+    python bench/micro.py api         encode_token / decode_token of whichever ninja_simple_jwt is installed
+    python bench/micro.py compare     the same, and PyJWT with key objects parsed once, in alternate rounds
+    python bench/micro.py threads     signing throughput of 1 and 2 threads (is the GIL released?)
     python bench/micro.py algorithms  ES256 and EdDSA sign / verify, and verifying with 3 keys against 1
 
 Runs in a directory holding jwt-signing.pem and jwt-signing.pub (the default key paths); `algorithms`
-makes its own keys with `make_jwt_key`, in subdirectories. Each figure is
-the median of several rounds, a round being enough calls to take about a fifth of a second. Rounds of
-the things compared alternate, so that a slow patch of the machine hits both alike.
+makes its own keys with `make_jwt_key`, in subdirectories. Each figure is the median of several rounds,
+a round being enough calls to take about a fifth of a second of CPU. Times are the process's CPU time,
+as `openssl speed` counts by default, so that other work on a shared machine neither counts nor skews
+the ratios to OpenSSL. Rounds of the things compared alternate, so that a slow patch of the machine
+(caches, frequency) hits both alike.
 """
 
 import io
@@ -41,21 +43,23 @@ def setup_django(**jwt_settings: Any) -> None:
 
 
 def per_call_us(fns: dict[str, Callable[[], Any]], round_count: int = ROUNDS) -> dict[str, float]:
-    """Microseconds per call of each function: the median over ROUNDS, the functions' rounds alternating."""
+    """CPU microseconds per call of each function: the median over `round_count` rounds, the functions'
+    rounds alternating."""
+    clock = time.process_time
     calls = {}
     for name, fn in fns.items():
-        start = time.perf_counter()
+        start = clock()
         fn()
-        calls[name] = max(1, int(ROUND_SECONDS / max(time.perf_counter() - start, 1e-7)))
+        calls[name] = max(1, int(ROUND_SECONDS / max(clock() - start, 1e-7)))
         for _ in range(min(calls[name], 100)):  # warm-up
             fn()
     rounds: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(round_count):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = clock()
             for _ in range(calls[name]):
                 fn()
-            rounds[name].append((time.perf_counter() - start) / calls[name])
+            rounds[name].append((clock() - start) / calls[name])
     return {name: statistics.median(times) * 1e6 for name, times in rounds.items()}
 
 
@@ -164,6 +168,7 @@ def bench_algorithms() -> dict[str, float]:
     signature work; then RS256 verification with a key set of three keys (two retired by `--rotate`)
     against a set of the current key alone, the token signed by the current key. The two sets are timed
     in the core's decode_token, the call the public decode_token makes, so that their rounds alternate."""
+    setup_django(JWT_REMEMBERED_TOKENS=0)
     from django.core.management import call_command
     from django.test import override_settings
 
@@ -171,7 +176,6 @@ def bench_algorithms() -> dict[str, float]:
     from ninja_simple_jwt.jwt.key_retrieval import key_ring
     from ninja_simple_jwt.jwt.token_operations import TokenTypes, encode_token
 
-    setup_django(JWT_REMEMBERED_TOKENS=0)
     figures = {}
     for algorithm in ("ES256", "EdDSA"):
         with override_settings(NINJA_SIMPLE_JWT=key_settings(algorithm, algorithm)):

@@ -195,6 +195,8 @@ def test_rotation_under_load_fails_no_request_and_reaches_every_worker(loaded_se
         if served == pids:
             break
     assert served == pids
+    # And each worker logged that it took up the new keys.
+    assert server.log.read_text().count("Loaded new JWT keys") >= len(pids)
 
     # Tokens of the old key keep working, and a refresh with one gets an access token of the new key.
     assert server.request("GET", "/api/hello", headers=bearer(before["access"])).status == 200

@@ -11,8 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.errors import AuthenticationError
 
+from ninja_simple_jwt.auth.throttling import throttle_sign_in
 from ninja_simple_jwt.auth.views.schemas import (
     JsonBody,
+    JsonOnlyBody,
     MobileSignInResponse,
     MobileTokenRefreshRequest,
     MobileTokenRefreshResponse,
@@ -53,12 +55,14 @@ def _refresh(refresh_token: str | None) -> str:
         with usable_keys():
             access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
+        # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
         logger.info("Refused a refresh token: %s", e)
-        raise AuthenticationError(message=str(e)) from e
+        raise AuthenticationError(message="The refresh token is invalid or expired.") from e
     return access_token
 
 
 @mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
+@throttle_sign_in
 def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
     """Signs in: returns a refresh and an access token."""
     user = _sign_in(request, payload)
@@ -77,8 +81,9 @@ def mobile_token_refresh(
 
 
 @web_auth_router.post("/sign-in", response=WebSignInResponse, url_name="web_signin")
+@throttle_sign_in
 def web_sign_in(
-    request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonBody(...)]
+    request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonOnlyBody(...)]
 ) -> dict[str, str]:
     """Signs in: returns an access token, and sets the refresh token in an HttpOnly cookie."""
     user = _sign_in(request, payload)

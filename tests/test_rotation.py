@@ -275,6 +275,33 @@ def test_pyjwt_verifies_our_tokens_from_the_jwks_before_and_after_a_rotation(alg
         assert server.request("GET", "/api/hello", headers=bearer(token)).status == 200
 
 
+def test_moving_to_another_algorithm_keeps_tokens_of_the_old_one(tmp_path: Path) -> None:
+    # Keys made for RS256, then the project switches JWT_ALGORITHM to EdDSA and rotates.
+    assert "2048-bit RSA" in demo_setup(sys.executable, tmp_path, example_env(tmp_path))
+    env = example_env(tmp_path, EXAMPLE_JWT_ALGORITHM="EdDSA", EXAMPLE_KEY_RELOAD_SECONDS=str(RELOAD_SECONDS))
+    with gunicorn(sys.executable, tmp_path, env, workers=2) as server:
+        before = sign_in(server)
+        assert jwt.get_unverified_header(before["access"])["alg"] == "RS256"
+        assert "Rotated to a Ed25519 (EdDSA) key pair" in manage(tmp_path, env, "make_jwt_key", "--rotate")
+        time.sleep(RELOAD_SECONDS + 0.5)
+        after = sign_in(server)
+        assert jwt.get_unverified_header(after["access"])["alg"] == "EdDSA"
+        assert [(k["kid"], k["alg"]) for k in jwks(server)] == [
+            (kid_of(after["access"]), "EdDSA"),
+            (kid_of(before["access"]), "RS256"),
+        ]
+        client = jwt.PyJWKClient(server.url + "/.well-known/jwks.json")
+        for token, algorithm in ((before["access"], "RS256"), (after["access"], "EdDSA")):
+            key = client.get_signing_key_from_jwt(token)
+            assert jwt.decode(token, key.key, algorithms=[algorithm])["username"] == "demo"
+            assert server.request("GET", "/api/hello", headers=bearer(token)).status == 200
+        refreshed = server.request("POST", "/api/auth/mobile/token-refresh", {"refresh": before["refresh"]})
+        assert refreshed.status == 200 and kid_of(refreshed.json()["access"]) == kid_of(after["access"])
+        # The server said, before the rotation, what to run.
+        assert "JWT_ALGORITHM is EdDSA but the current key pair is RS256" in server.log.read_text()
+    assert_clean_log(server)
+
+
 # --- refusals ------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ the ratios to OpenSSL. Rounds of the things compared alternate, so that a slow p
 
 import io
 import json
+import shutil
 import statistics
 import sys
 import threading
@@ -153,7 +154,8 @@ def bench_threads() -> dict[str, float]:
 
 
 def key_settings(algorithm: str, directory: str) -> dict[str, Any]:
-    """Settings for keys of `algorithm` kept in `directory`, with no token remembered."""
+    """Settings for keys of `algorithm` kept in `directory`, emptied first, with no token remembered."""
+    shutil.rmtree(directory, ignore_errors=True)
     return {
         "JWT_ALGORITHM": algorithm,
         "JWT_REMEMBERED_TOKENS": 0,

@@ -51,6 +51,14 @@ DEFAULTS: dict[str, Any] = {
     # False: request.user is a stateless TokenUser built from the token (no query). True: the user is
     # loaded from the database, and inactive or deleted users are refused.
     "AUTH_LOAD_USER": False,
+    # The sessions app (ninja_simple_jwt.sessions in INSTALLED_APPS): token-refresh also returns a new
+    # refresh token and uses up the one presented; a used-up one presented again after the grace ends
+    # its session.
+    "JWT_ROTATE_REFRESH_TOKENS": False,
+    "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=10),
+    # Ending a session also refuses its access tokens, through the cache JWT_REVOCATION_CACHE names.
+    "JWT_REVOKE_ACCESS_TOKENS": False,
+    "JWT_REVOCATION_CACHE": "default",
 }
 
 

@@ -117,3 +117,11 @@ def redis(port: int) -> Iterator[None]:
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def create_database(port: int, name: str) -> None:
+    """Makes the database `name` on the server of `postgres(port)`."""
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, user=POSTGRES_USER, dbname="postgres", autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')

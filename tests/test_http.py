@@ -47,8 +47,9 @@ def test_mobile_flow(server: Server) -> None:
     me = server.request("GET", "/api/me", headers={"Authorization": f"Bearer {tokens['access']}"}).json()
     assert me["username"] == "demo" and me["claims"]["token_type"] == "access"
 
+    # The example rotates refresh tokens.
     refreshed = server.request("POST", "/api/auth/mobile/token-refresh", {"refresh": tokens["refresh"]})
-    assert refreshed.status == 200 and set(refreshed.json()) == {"access"}
+    assert refreshed.status == 200 and set(refreshed.json()) == {"access", "refresh"}
     again = server.request("GET", "/api/hello", headers={"Authorization": f"Bearer {refreshed.json()['access']}"})
     assert again.status == 200
 
@@ -63,11 +64,18 @@ def test_web_flow(server: Server) -> None:
 
     refreshed = server.request("POST", "/api/auth/web/token-refresh", headers={"Cookie": f"refresh={refresh}"})
     assert refreshed.status == 200 and set(refreshed.json()) == {"access"}
+    rotated = SimpleCookie(refreshed.headers["Set-Cookie"])["refresh"].value
+    assert rotated != refresh
 
-    signed_out = server.request("POST", "/api/auth/web/sign-out")
+    # The browser sends the cookie only to token-refresh: the page signs out with its access token.
+    assert server.request("POST", "/api/auth/web/sign-out").status == 401
+    access = refreshed.json()["access"]
+    signed_out = server.request("POST", "/api/auth/web/sign-out", headers={"Authorization": f"Bearer {access}"})
     assert signed_out.status == 204
     cleared = SimpleCookie(signed_out.headers["Set-Cookie"])["refresh"]
     assert cleared.value == "" and cleared["max-age"] == "0" and cleared["path"] == "/api/auth/web/token-refresh"
+    refused = server.request("POST", "/api/auth/web/token-refresh", headers={"Cookie": f"refresh={rotated}"})
+    assert refused.status == 401
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,12 @@ from ninja import NinjaAPI
 
 from demo.api import router as demo_router
 from demo.views import index
-from ninja_simple_jwt.auth.views.api import mobile_auth_router, web_auth_router
+from ninja_simple_jwt.auth.views.api import mobile_auth_router, sessions_router, web_auth_router
 
 api = NinjaAPI(title="ninja_simple_jwt example")
 api.add_router("/auth/mobile/", mobile_auth_router)
 api.add_router("/auth/web/", web_auth_router)
+api.add_router("/auth/sessions/", sessions_router)
 api.add_router("/", demo_router)
 
 urlpatterns = [path("", index, name="index"), path("api/", api.urls)]

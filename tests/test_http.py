@@ -141,3 +141,12 @@ def test_production_settings_need_a_secret_key(tmp_path: Path) -> None:
         [sys.executable, str(EXAMPLE / "manage.py"), "check"], env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "EXAMPLE_DEBUG=0 needs EXAMPLE_SECRET_KEY" in result.stderr
+
+
+def test_the_example_runs_without_the_sessions_app(tmp_path: Path) -> None:
+    # What `make bench` serves to this package and the original alike.
+    env = example_env(tmp_path, EXAMPLE_SESSIONS="0")
+    command = [sys.executable, str(EXAMPLE / "manage.py"), "shell", "-c"]
+    script = "from project.urls import api; print(sorted(p for p in api.get_openapi_schema()['paths']))"
+    paths = subprocess.run([*command, script], env=env, capture_output=True, text=True, check=True).stdout
+    assert "/api/auth/web/sign-out" in paths and "/api/auth/sessions/" not in paths

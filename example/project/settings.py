@@ -13,6 +13,8 @@ Environment variables, so that one file serves the demo, the tests and a deploym
   once in every worker and host (JWT_REVOKE_ACCESS_TOKENS). Without it: the local-memory cache.
 - EXAMPLE_ACCESS_SECONDS: access-token lifetime in seconds, with no leeway (the browser tests make it short).
 - EXAMPLE_REUSE_GRACE_SECONDS: JWT_REFRESH_REUSE_GRACE in seconds (default 10).
+- EXAMPLE_SESSIONS: "0" leaves out the sessions app: stateless tokens, as the original package (which has
+  no such app: `make bench` serves this project with it too).
 """
 
 import os
@@ -41,6 +43,9 @@ INSTALLED_APPS = [
     "ninja_simple_jwt.sessions",  # sessions that end: rotation, sign-out, the session list
     "demo",
 ]
+SESSIONS = os.environ.get("EXAMPLE_SESSIONS", "1") == "1"
+if not SESSIONS:
+    INSTALLED_APPS.remove("ninja_simple_jwt.sessions")
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",

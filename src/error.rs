@@ -1,4 +1,4 @@
-//! The one error type of the core, and its conversion into the Python exception hierarchy.
+//! The one error type of the core. `python::errors` maps each variant to its Python exception class.
 //!
 //! Messages say what was wrong and never contain a token, a claim value or key material: they end up in
 //! logs and API responses.
@@ -10,9 +10,11 @@ use std::fmt;
 pub enum Error {
     /// The token is not a well-formed compact JWS with JSON header and payload.
     Decode(String),
-    /// The header names an algorithm other than RS256, or none at all.
+    /// The header names no algorithm, or another than its key's.
     InvalidAlgorithm(String),
-    /// The signature does not match the header and payload under the configured public key.
+    /// The header's `kid` names no key of the set.
+    UnknownKeyId,
+    /// The signature does not match the header and payload under the key.
     InvalidSignature,
     /// `exp` is in the past (after leeway).
     Expired,
@@ -28,6 +30,8 @@ pub enum Error {
     InvalidTokenType { expected: String },
     /// A key could not be parsed or generated.
     InvalidKey(String),
+    /// A private key and the public key given with it do not belong together.
+    KeyMismatch,
     /// The claims could not be turned into JSON.
     Encode(String),
 }
@@ -41,6 +45,7 @@ impl fmt::Display for Error {
             Error::InvalidAlgorithm(why) => {
                 write!(f, "The token's algorithm is not allowed: {why}.")
             }
+            Error::UnknownKeyId => f.write_str("The token's key id (kid) names no known key."),
             Error::InvalidSignature => f.write_str("Signature verification failed."),
             Error::Expired => f.write_str("Signature has expired."),
             Error::Immature(claim) => write!(f, "The token is not yet valid ({claim})."),
@@ -50,9 +55,15 @@ impl fmt::Display for Error {
             }
             Error::InvalidClaim(why) => write!(f, "Invalid claim: {why}."),
             Error::InvalidTokenType { expected } => {
-                write!(f, "Incorrect token type: expected an {expected} token.")
+                write!(
+                    f,
+                    "Incorrect token type: expected a token of type \"{expected}\"."
+                )
             }
             Error::InvalidKey(why) => write!(f, "Invalid key: {why}."),
+            Error::KeyMismatch => {
+                f.write_str("The private key does not belong to the public key given with it.")
+            }
             Error::Encode(why) => write!(f, "Cannot encode the token claims: {why}."),
         }
     }
@@ -86,68 +97,5 @@ mod tests {
             catch_panics(refused, || Err::<(), _>(Error::Expired)),
             Err(Error::Expired)
         );
-    }
-}
-
-#[cfg(feature = "python")]
-mod python {
-    use super::Error;
-    use pyo3::exceptions::PyRuntimeError;
-    use pyo3::prelude::*;
-    use pyo3::sync::PyOnceLock;
-    use pyo3::types::PyModule;
-
-    /// The exception classes live in `ninja_simple_jwt.exceptions`, in Python, because each one also
-    /// subclasses the PyJWT exception of the same name: code written against the original package catches
-    /// `jwt.ExpiredSignatureError` and friends.
-    static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-
-    impl Error {
-        fn class_name(&self) -> &'static str {
-            match self {
-                Error::Decode(_) => "DecodeError",
-                Error::InvalidAlgorithm(_) => "InvalidAlgorithmError",
-                Error::InvalidSignature => "InvalidSignatureError",
-                Error::Expired => "ExpiredSignatureError",
-                Error::Immature(_) => "ImmatureSignatureError",
-                Error::InvalidIssuedAt => "InvalidIssuedAtError",
-                Error::MissingClaim(_) => "MissingRequiredClaimError",
-                Error::InvalidClaim(_) => "InvalidTokenError",
-                Error::InvalidTokenType { .. } => "InvalidTokenTypeError",
-                Error::InvalidKey(_) => "InvalidKeyError",
-                Error::Encode(_) => "EncodeError",
-            }
-        }
-
-        /// PyJWT's `MissingRequiredClaimError` is built from the claim's name and writes its own message.
-        fn python_arg(&self) -> String {
-            match self {
-                Error::MissingClaim(claim) => (*claim).to_owned(),
-                other => other.to_string(),
-            }
-        }
-    }
-
-    impl From<Error> for PyErr {
-        fn from(err: Error) -> PyErr {
-            Python::attach(|py| {
-                let class = EXCEPTIONS
-                    .get_or_try_init(py, || {
-                        PyModule::import(py, "ninja_simple_jwt.exceptions").map(Bound::unbind)
-                    })
-                    .and_then(|module| module.bind(py).getattr(err.class_name()));
-                match class {
-                    Ok(class) => match class.call1((err.python_arg(),)) {
-                        Ok(instance) => PyErr::from_value(instance),
-                        Err(e) => e,
-                    },
-                    Err(e) => {
-                        let wrapped = PyRuntimeError::new_err(err.to_string());
-                        wrapped.set_cause(py, Some(e));
-                        wrapped
-                    }
-                }
-            })
-        }
     }
 }

@@ -94,14 +94,19 @@ class TestEncode:
 
     def test_pyjwt_verifies_our_tokens(self, keys: tuple[bytes, bytes]) -> None:
         token, data = encode_token({"user_id": 7, "nested": {"a": [1, 2.5, None, True]}}, TokenTypes.ACCESS)
-        assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT"}
+        assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT", "kid": VerifyingKey(keys[1]).kid}
         decoded = jwt.decode(token, keys[1], algorithms=["RS256"])
         assert decoded == {**data, "token_type": "access"}
 
-    def test_additional_headers_are_kept_but_alg_is_not_changed(self, keys: tuple[bytes, bytes]) -> None:
-        token, _ = encode_token({}, TokenTypes.ACCESS, kid="key-1", alg="none")
-        assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT", "kid": "key-1"}
+    def test_additional_headers_are_kept_but_alg_and_kid_are_the_keys(self, keys: tuple[bytes, bytes]) -> None:
+        token, _ = encode_token({}, TokenTypes.ACCESS, cty="demo")
+        kid = VerifyingKey(keys[1]).kid
+        assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT", "kid": kid, "cty": "demo"}
         jwt.decode(token, keys[1], algorithms=["RS256"])
+        # What would change the key, or make the token one that every verifier refuses, is an error.
+        for header in ("alg", "kid", "crit", "jku", "jwk", "x5u", "x5c"):
+            with pytest.raises(exceptions.EncodeError, match=header):
+                encode_token({}, TokenTypes.ACCESS, **{header: ["exp"]})
 
     def test_values_json_cannot_hold_go_through_the_encoder(self) -> None:
         moment = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
@@ -114,15 +119,28 @@ class TestEncode:
         assert claims["at"] == "2026-11-29T12:00:00.123Z" == DjangoJSONEncoder().default(moment)
         assert data["at"] is moment  # the returned claims keep the Python values
 
-    def test_unserializable_values_raise_type_error(self) -> None:
-        with pytest.raises(TypeError, match="object is not JSON serializable"):
-            encode_token({"x": object()}, TokenTypes.ACCESS)
-        with pytest.raises(ValueError, match="NaN"):
-            encode_token({"x": float("nan")}, TokenTypes.ACCESS)
+    def test_what_json_cannot_hold_is_an_encode_error(self) -> None:
         loop: dict[str, Any] = {}
         loop["self"] = loop
-        with pytest.raises(ValueError, match="nest too deeply"):
-            encode_token(loop, TokenTypes.ACCESS)
+        deep: list[Any] = []
+        for _ in range(100):
+            deep = [deep]
+        for payload, message in [
+            ({"x": object()}, "object is not JSON serializable"),
+            ({"x": {1, 2}}, "set is not JSON serializable"),
+            ({"x": float("nan")}, "NaN"),
+            ({"x": float("inf")}, "NaN or infinite"),
+            ({"x": 2**64}, "64 bits"),
+            ({"x": -(2**63) - 1}, "64 bits"),
+            ({"x": "\ud800"}, "surrogate"),
+            ({"\ud800": 1}, "surrogate"),
+            ({(1, 2): 1}, "keys must be"),
+            (loop, "nest too deeply"),
+            ({"x": deep}, "nest too deeply"),
+        ]:
+            with pytest.raises(exceptions.EncodeError, match=message):
+                encode_token(payload, TokenTypes.ACCESS)
+        assert decode_token(encode_token({"x": 2**64 - 1}, TokenTypes.ACCESS)[0], TokenTypes.ACCESS)["x"] == 2**64 - 1
 
     def test_a_json_encoder_argument_is_used(self) -> None:
         class Upper(json.JSONEncoder):
@@ -322,14 +340,14 @@ class TestCoreKeys:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         pkcs1_public = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1)
-        assert SigningKey(pkcs8).bits == 2048
-        VerifyingKey(pkcs1_public)
+        assert SigningKey(pkcs8).algorithm == "RS256"
+        assert SigningKey(pkcs8).kid == VerifyingKey(pkcs1_public).kid == VerifyingKey(keys[1]).kid
 
     @pytest.mark.parametrize(
         ("pem", "message"),
         [
             (b"", "not a PEM"),
-            (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "expected an RSA private key"),
+            (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "expected a private key"),
         ],
     )
     def test_bad_private_keys(self, pem: bytes, message: str) -> None:

@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Router
 
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.auth.views.api import mobile_auth_router, web_auth_router
+from ninja_simple_jwt.jwks import jwks_view
 
 protected = Router(auth=HttpJwtAuth())
 from_db = Router(auth=HttpJwtAuth(load_user=True))
@@ -49,4 +50,4 @@ api.add_router("/auth/web/", web_auth_router)
 api.add_router("/protected/", protected)
 api.add_router("/from-db/", from_db)
 
-urlpatterns = [path("api/", api.urls)]
+urlpatterns = [path("api/", api.urls), path(".well-known/jwks.json", jwks_view)]

@@ -1,11 +1,15 @@
-"""The Rust core: RSA keys, claim mapping, RS256 signing and verification. Private: use the package's API."""
+"""The Rust core: keys (RS256, ES256, EdDSA), key sets found by `kid`, signing and verification.
 
-from collections.abc import Callable, Mapping
+Private: use the package's API.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, final
 
 __all__ = [
     "REMEMBERED_TOKENS",
+    "KeySet",
     "SigningKey",
     "VerifyingKey",
     "decode_token",
@@ -15,37 +19,72 @@ __all__ = [
     "map_claims",
 ]
 
+REMEMBERED_TOKENS: int
+"""How many verified tokens a KeySet remembers by default (JWT_REMEMBERED_TOKENS)."""
+
 @final
 class SigningKey:
-    """An RSA private key (PKCS#1 or PKCS#8 PEM), parsed and validated once, that signs RS256 tokens."""
+    """A private key, parsed and validated once, pinned to its algorithm: RSA (PKCS#1 or PKCS#8 PEM)
+    signs RS256, P-256 (PKCS#8 or SEC1) ES256, Ed25519 (PKCS#8) EdDSA."""
 
     def __new__(cls, pem: bytes) -> SigningKey: ...
     @property
-    def bits(self) -> int:
-        """The key's size in bits."""
-
-REMEMBERED_TOKENS: int
-"""How many verified tokens a VerifyingKey remembers by default (JWT_REMEMBERED_TOKENS)."""
+    def algorithm(self) -> str:
+        """ "RS256", "ES256" or "EdDSA"."""
+    @property
+    def kid(self) -> str:
+        """The id of the key's public half: its RFC 7638 thumbprint."""
 
 @final
 class VerifyingKey:
-    """An RSA public key (SPKI or PKCS#1 PEM), parsed once, that verifies RS256 tokens.
+    """A public key (SPKI PEM, or PKCS#1 for RSA), parsed once, pinned to its algorithm."""
 
-    It remembers up to `remember` tokens that passed `decode_token`, so that a token sent again skips
-    the RSA work; their claims are still checked on every call. 0 remembers none. A new key (new
-    settings, new keys on disk) starts with an empty memory.
+    def __new__(cls, pem: bytes) -> VerifyingKey: ...
+    @property
+    def algorithm(self) -> str:
+        """ "RS256", "ES256" or "EdDSA"."""
+    @property
+    def kid(self) -> str:
+        """The key's RFC 7638 JWK thumbprint (SHA-256, base64url)."""
+    def jwk(self) -> dict[str, str]:
+        """The public JWK: `kty`, `kid`, `use`, `alg` and the key's public members."""
+
+@final
+class KeySet:
+    """The current key and every key still accepted, found by `kid`.
+
+    The first verifying key is the current one: it verifies tokens without a `kid`, and `signing_key`,
+    if given, must be its private half (`KeyMismatchError` otherwise). The set remembers up to `remember`
+    tokens it verified, so that a token sent again skips the signature; their claims are still checked
+    on every call. 0 remembers none.
     """
 
-    def __new__(cls, pem: bytes, remember: int = ...) -> VerifyingKey: ...
+    def __new__(
+        cls, verifying_keys: Sequence[VerifyingKey], signing_key: SigningKey | None = None, remember: int = ...
+    ) -> KeySet: ...
+    @property
+    def kids(self) -> list[str]:
+        """The keys' ids, the current key's first."""
+    @property
+    def algorithm(self) -> str:
+        """The current key's algorithm."""
+    @property
+    def can_sign(self) -> bool:
+        """Whether the set holds the current key's private half."""
+    @property
+    def remembered(self) -> int:
+        """How many verified tokens the set remembers now."""
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The public keys as a JWK Set, the current key first."""
 
-def generate_key_pair(bits: int = 2048) -> tuple[bytes, bytes]:
-    """Makes a new RSA key pair: (PKCS#1 private PEM, SPKI public PEM)."""
+def generate_key_pair(algorithm: str = "RS256", bits: int = 2048) -> tuple[bytes, bytes]:
+    """Makes a new key pair: (private PEM, SPKI public PEM); RSA private keys are PKCS#1, others PKCS#8."""
 
 def map_claims(user: Any, claim_map: Mapping[str, str | Callable[[Any], Any]]) -> dict[str, Any]:
     """The claims for `user`: each claim's value is the named attribute, or the callable's result."""
 
 def encode_token(
-    key: SigningKey,
+    key_set: KeySet,
     payload: dict[str, Any],
     token_type: str,
     now: datetime,
@@ -53,20 +92,18 @@ def encode_token(
     default: Callable[[Any], Any] | None = None,
     headers: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Signs `payload` plus `jti`, `exp`, `iat` and `token_type`; returns the token and those claims."""
+    """Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
+    token and its claims. What cannot be encoded raises `EncodeError`."""
 
 def decode_token(
-    key: VerifyingKey,
+    key_set: KeySet,
     token: str,
     token_type: str | None,
     now: datetime,
     leeway: float = 0.0,
 ) -> dict[str, Any]:
-    """Verifies `token` and returns its claims; raises a `ninja_simple_jwt.exceptions` error otherwise.
-
-    A token `key` verified before skips the signature check; `exp`, `iat`, `nbf`, `jti` and
-    `token_type` are checked every time.
-    """
+    """Verifies `token` with the set and returns its claims; raises a `ninja_simple_jwt.exceptions` error
+    otherwise (`UnknownKeyIdError` when its `kid` names no key of the set)."""
 
 def decode_unverified(token: str) -> dict[str, Any]:
     """The claims of `token` without any check. Never use this to authenticate."""

@@ -18,8 +18,10 @@ __all__ = [
     "InvalidTokenError",
     "InvalidTokenTypeError",
     "JwtError",
+    "KeyMismatchError",
     "KeyPairExistsError",
     "MissingRequiredClaimError",
+    "UnknownKeyIdError",
 ]
 
 
@@ -32,15 +34,20 @@ class InvalidTokenError(JwtError, pyjwt.InvalidTokenError):
 
 
 class DecodeError(InvalidTokenError, pyjwt.DecodeError):
-    """The token is not a well-formed RS256 JWT."""
+    """The token is not a well-formed JWT, or its header asks for what is never accepted (`crit`, `jku`,
+    `jwk`, `x5u`, `x5c`, a `kid` that is not a string)."""
 
 
 class InvalidSignatureError(DecodeError, pyjwt.InvalidSignatureError):
-    """The signature does not match the token under the configured public key."""
+    """The signature does not match the token under the key its `kid` names."""
 
 
 class InvalidAlgorithmError(InvalidTokenError, pyjwt.InvalidAlgorithmError):
-    """The token names an algorithm other than RS256."""
+    """The token names no algorithm, or another than the one its key is pinned to."""
+
+
+class UnknownKeyIdError(InvalidTokenError):
+    """The token's `kid` names no key of the key set (after looking for new keys once)."""
 
 
 class ExpiredSignatureError(InvalidTokenError, pyjwt.ExpiredSignatureError):
@@ -64,7 +71,11 @@ class InvalidTokenTypeError(InvalidTokenError):
 
 
 class InvalidKeyError(JwtError, pyjwt.InvalidKeyError):
-    """A configured key cannot be read or is not a usable RSA key."""
+    """A configured key is missing, cannot be read, or is not a usable key; the message says what to run."""
+
+
+class KeyMismatchError(InvalidKeyError):
+    """The private key does not belong to the public key given with it."""
 
 
 class EncodeError(JwtError):
@@ -72,4 +83,4 @@ class EncodeError(JwtError):
 
 
 class KeyPairExistsError(JwtError):
-    """`make_rsa` would overwrite an existing key pair; pass `force` to replace it."""
+    """`make_jwt_key` would overwrite an existing key pair; rotate it, or pass `force` to replace it."""

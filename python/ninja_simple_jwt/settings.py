@@ -27,9 +27,21 @@ DEFAULTS: dict[str, Any] = {
     "JWT_PUBLIC_KEY_STORAGE": None,
     "JWT_PRIVATE_KEY_PATH": "jwt-signing.pem",
     "JWT_PUBLIC_KEY_PATH": "jwt-signing.pub",
+    # Public keys retired by `make_jwt_key --rotate`, still verifying until their tokens expire; beside
+    # the public key, in its storage.
+    "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.pub",
     # PEM keys given inline (str or bytes); each one, when set, is used instead of its storage.
     "JWT_PRIVATE_KEY": None,
     "JWT_PUBLIC_KEY": None,
+    # More public keys (PEM) that verify: the old key after a rotation done in a secrets manager.
+    "JWT_EXTRA_PUBLIC_KEYS": [],
+    # The algorithm new keys are made for: "RS256", "ES256" (P-256) or "EdDSA" (Ed25519). Each key is
+    # pinned to its own algorithm, so a set can mix them while moving from one to another.
+    "JWT_ALGORITHM": "RS256",
+    # How often each process reads the keys again, to follow a rotation made elsewhere.
+    "JWT_KEY_RELOAD_INTERVAL": timedelta(seconds=60),
+    # How long clients may cache the JWKS (Cache-Control: max-age).
+    "JWKS_MAX_AGE": timedelta(minutes=5),
     "JWT_REFRESH_COOKIE_NAME": "refresh",
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=30),
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -51,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # False: request.user is a stateless TokenUser built from the token (no query). True: the user is
     # loaded from the database, and inactive or deleted users are refused.
     "AUTH_LOAD_USER": False,
+    # The original 0.7+ spelling of the same choice: False loads the user from the database.
+    "USE_STATELESS_AUTH": True,
+    # The class of stateless users, called with the verified claims.
+    "TOKEN_USER_CLS": "ninja_simple_jwt.auth.token_user.TokenUser",
     # The sessions app (ninja_simple_jwt.sessions in INSTALLED_APPS): token-refresh also returns a new
     # refresh token and uses up the one presented; a used-up one presented again after the grace ends
     # its session.

@@ -6,11 +6,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from ninja_simple_jwt.auth.token_user import TokenUser, load_user
-from ninja_simple_jwt.exceptions import InvalidTokenError
+from ninja_simple_jwt.auth.token_user import load_user, token_user_class
+from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token
 from ninja_simple_jwt.sessions.revocation import check_not_revoked
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.unavailable import keys_unavailable
 
 __all__ = ["HttpJwtAuth"]
 
@@ -21,7 +22,8 @@ class HttpJwtAuth(HttpBearer):
     """Accepts `Authorization: Bearer <access token>`; anything else is a 401.
 
     On success `request.auth` holds the verified claims and `request.user` the user: a stateless
-    `TokenUser` by default, or with `load_user=True` (or AUTH_LOAD_USER) the active user from the database.
+    TOKEN_USER_CLS (`TokenUser`) by default, or the active user from the database with `load_user=True`,
+    or, when `load_user` is not given, with AUTH_LOAD_USER = True or USE_STATELESS_AUTH = False.
     """
 
     def __init__(self, *, load_user: bool | None = None) -> None:
@@ -51,12 +53,15 @@ class HttpJwtAuth(HttpBearer):
                 check_not_revoked(claims)  # 503 if the cache cannot be reached
             load = self.load_user_from_db
             if load is None:
-                load = ninja_simple_jwt_settings.AUTH_LOAD_USER
+                s = ninja_simple_jwt_settings
+                load = s.AUTH_LOAD_USER or not s.USE_STATELESS_AUTH
             # A TokenUser quacks like a user without being a model instance.
-            request.user = load_user(claims) if load else TokenUser(claims)  # type: ignore[assignment]
+            request.user = load_user(claims) if load else token_user_class()(claims)  # type: ignore[assignment]
         except InvalidTokenError as e:
             logger.debug("Refused a bearer token: %s", e)
             return None
+        except InvalidKeyError as e:
+            raise keys_unavailable(e) from None
         return claims
 
     @staticmethod

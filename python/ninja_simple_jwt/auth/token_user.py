@@ -1,16 +1,17 @@
 """Who a verified token is: a stateless `TokenUser`, or the user loaded from the database."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.module_loading import import_string
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
-from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 
-__all__ = ["TokenUser", "id_claim", "load_user"]
+__all__ = ["TokenUser", "id_claim", "load_user", "token_user_class"]
 
 # Attributes of TokenUser that claims never overwrite.
 _RESERVED = frozenset({"pk", "claims", "is_authenticated", "is_anonymous", "is_active"})
@@ -105,3 +106,16 @@ def load_user(claims: Mapping[str, Any]) -> AbstractBaseUser:
     if not getattr(user, "is_active", True):
         raise InvalidTokenError("The token's user is inactive.")
     return user
+
+
+def token_user_class() -> Callable[[Mapping[str, Any]], Any]:
+    """TOKEN_USER_CLS: the class of stateless users, called with the verified claims."""
+    path = ninja_simple_jwt_settings.TOKEN_USER_CLS
+    cls = _token_user_classes.get(path)
+    if cls is None:
+        cls = _token_user_classes[path] = import_string(path)
+    return cls
+
+
+_token_user_classes: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+on_reload(_token_user_classes.clear)

@@ -1,99 +1,316 @@
-"""The configured key pair, read once from settings or storage and parsed once by the core."""
+"""Where the keys come from: settings or storage, read into one key set that every process keeps current.
 
+The key set holds the current key pair (the private key signs, its public key verifies), the public keys
+retired by rotation (`JWT_PREVIOUS_PUBLIC_KEYS_PATH`) and JWT_EXTRA_PUBLIC_KEYS. A process re-reads the
+sources every JWT_KEY_RELOAD_INTERVAL, and at once (at most once a second) when a token names a key it does
+not know: after `make_jwt_key --rotate` on one host, every worker everywhere follows without a restart.
+"""
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import classproperty
 from django.utils.module_loading import import_string
 
-from ninja_simple_jwt._core import SigningKey, VerifyingKey
-from ninja_simple_jwt.exceptions import InvalidKeyError
+from ninja_simple_jwt._core import KeySet, SigningKey, VerifyingKey
+from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 
-__all__ = ["InMemoryJwtKeyPair", "KeyKind", "key_storage"]
+__all__ = [
+    "InMemoryJwtKeyPair",
+    "KeyKind",
+    "KeyRing",
+    "RetiredKey",
+    "key_path",
+    "key_ring",
+    "key_storage",
+    "parse_retired_keys",
+    "read_retired_keys",
+    "retired_keys_text",
+]
 
-KeyKind = Literal["private", "public"]
+logger = logging.getLogger("ninja_simple_jwt")
+
+KeyKind = Literal["private", "public", "previous"]
+
+# A token naming an unknown `kid` makes the process read the sources again at most this often, so that
+# tokens with made-up key ids cannot make it hammer the storage.
+UNKNOWN_KID_RELOAD_GAP = 1.0
+
+_HOW_TO_MAKE = "run `python manage.py make_jwt_key`"
 
 
 def key_storage(kind: KeyKind) -> Any:
-    """The storage that holds the `kind` key: JWT_PRIVATE/PUBLIC_KEY_STORAGE, else JWT_KEY_STORAGE."""
+    """The storage that holds the `kind` key: JWT_PRIVATE/PUBLIC_KEY_STORAGE, else JWT_KEY_STORAGE.
+
+    Retired public keys live with the public key.
+    """
     s = ninja_simple_jwt_settings
-    return import_string(getattr(s, f"JWT_{kind.upper()}_KEY_STORAGE") or s.JWT_KEY_STORAGE)
+    side = "PRIVATE" if kind == "private" else "PUBLIC"
+    return import_string(getattr(s, f"JWT_{side}_KEY_STORAGE") or s.JWT_KEY_STORAGE)
 
 
 def key_path(kind: KeyKind) -> str:
-    """The name of the `kind` key in its storage: JWT_PRIVATE/PUBLIC_KEY_PATH."""
-    return str(getattr(ninja_simple_jwt_settings, f"JWT_{kind.upper()}_KEY_PATH"))
+    """The name of the `kind` key in its storage."""
+    s = ninja_simple_jwt_settings
+    if kind == "previous":
+        return str(s.JWT_PREVIOUS_PUBLIC_KEYS_PATH)
+    return str(getattr(s, f"JWT_{kind.upper()}_KEY_PATH"))
 
 
-def _read_key(kind: KeyKind) -> bytes:
-    inline = getattr(ninja_simple_jwt_settings, f"JWT_{kind.upper()}_KEY")
-    if inline is not None:
-        return inline.encode() if isinstance(inline, str) else bytes(inline)
-    storage, path = key_storage(kind), key_path(kind)
-    try:
-        with storage.open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise InvalidKeyError(
-            f"No JWT {kind} key at {path!r} in {type(storage).__name__}: run `python manage.py make_rsa`, "
-            f"or set JWT_{kind.upper()}_KEY_PATH."
-        ) from None
+def _where(kind: KeyKind) -> str:
+    return f"{key_path(kind)!r} in {type(key_storage(kind)).__name__}"
+
+
+def _as_bytes(data: str | bytes) -> bytes:
     return data.encode() if isinstance(data, str) else bytes(data)
 
 
-class InMemoryJwtKeyPair:
-    """The key pair in memory: PEM bytes as read, and the parsed keys the core signs and verifies with.
+def read_stored(kind: KeyKind) -> bytes | None:
+    """The `kind` file's bytes, or None if there is none; InvalidKeyError if it cannot be read."""
+    storage, path = key_storage(kind), key_path(kind)
+    try:
+        with storage.open(path, "rb") as f:
+            return _as_bytes(f.read())
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise InvalidKeyError(f"The JWT {kind} key path {_where(kind)} is a directory: name a file.") from None
+    except OSError as e:
+        raise InvalidKeyError(f"Cannot read the JWT {kind} key at {_where(kind)}: {e.strerror or e}.") from None
 
-    Everything is loaded on first use and kept until `clear()`, which runs when the NINJA_SIMPLE_JWT
-    setting changes and when `make_and_save_key_pair` replaces the keys.
+
+def _read_key(kind: Literal["private", "public"]) -> bytes:
+    inline = getattr(ninja_simple_jwt_settings, f"JWT_{kind.upper()}_KEY")
+    if inline is not None:
+        return _as_bytes(inline)
+    data = read_stored(kind)
+    if data is None:
+        raise InvalidKeyError(
+            f"No JWT {kind} key at {_where(kind)}: {_HOW_TO_MAKE}, or set JWT_{kind.upper()}_KEY_PATH."
+        )
+    return data
+
+
+@dataclass(frozen=True)
+class RetiredKey:
+    """A public key that no longer signs, and when it stopped (None if not recorded)."""
+
+    pem: bytes
+    retired_at: datetime | None
+
+
+# The file of retired keys is PEM blocks, each after a "Retired: <ISO 8601>" line (RFC 7468 lets text
+# stand between blocks), so that any PEM reader still finds the keys in it.
+_RETIRED_BLOCK = re.compile(
+    rb"(?:^Retired: *(?P<at>\S+)[ \t]*\r?\n)?(?P<pem>-----BEGIN (?P<label>[A-Z0-9 ]+)-----.*?-----END (?P=label)-----)",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def parse_retired_keys(data: bytes) -> list[RetiredKey]:
+    """The keys in a file of retired keys, oldest first."""
+    keys = []
+    for match in _RETIRED_BLOCK.finditer(data):
+        at = match["at"]
+        retired_at = parse_datetime(at.decode("ascii", "replace")) if at else None
+        keys.append(RetiredKey(match["pem"] + b"\n", retired_at))
+    return keys
+
+
+def retired_keys_text(keys: Iterable[RetiredKey]) -> bytes:
+    """The file of retired keys holding `keys`."""
+    parts = []
+    for key in keys:
+        if key.retired_at is not None:
+            parts.append(b"Retired: " + key.retired_at.isoformat().encode() + b"\n")
+        parts.append(key.pem.strip() + b"\n")
+    return b"".join(parts)
+
+
+def read_retired_keys() -> list[RetiredKey]:
+    """The public keys that `make_jwt_key --rotate` retired, oldest first."""
+    data = read_stored("previous")
+    return [] if data is None else parse_retired_keys(data)
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Everything a key set is built from, as read; equal sources make an equal set."""
+
+    private: bytes | None
+    private_error: str | None
+    public: bytes
+    retired: tuple[bytes, ...]
+    extra: tuple[bytes, ...]
+
+
+def _read_sources() -> _Sources:
+    public = _read_key("public")
+    try:
+        private: bytes | None = _read_key("private")
+        private_error = None
+    except InvalidKeyError as e:
+        # A process that only verifies needs no private key; one that signs is told why it cannot.
+        private, private_error = None, str(e)
+    retired = tuple(key.pem for key in reversed(read_retired_keys()))
+    extra = tuple(_as_bytes(pem) for pem in ninja_simple_jwt_settings.JWT_EXTRA_PUBLIC_KEYS)
+    return _Sources(private, private_error, public, retired, extra)
+
+
+def _parse(pem: bytes, what: str, parse: type[VerifyingKey] | type[SigningKey]) -> Any:
+    try:
+        return parse(pem)
+    except InvalidKeyError as e:
+        raise InvalidKeyError(f"The {what}: {e}") from None
+
+
+def _build(sources: _Sources) -> KeySet:
+    s = ninja_simple_jwt_settings
+    inline = s.JWT_PUBLIC_KEY is not None
+    current = _parse(sources.public, "JWT_PUBLIC_KEY" if inline else f"public key at {_where('public')}", VerifyingKey)
+    others = [_parse(pem, f"retired public key in {_where('previous')}", VerifyingKey) for pem in sources.retired]
+    others += [_parse(pem, "key in JWT_EXTRA_PUBLIC_KEYS", VerifyingKey) for pem in sources.extra]
+    signing = None
+    if sources.private is not None:
+        private_inline = s.JWT_PRIVATE_KEY is not None
+        signing = _parse(
+            sources.private, "JWT_PRIVATE_KEY" if private_inline else f"private key at {_where('private')}", SigningKey
+        )
+        if signing.algorithm != s.JWT_ALGORITHM:
+            logger.warning(
+                "JWT_ALGORITHM is %s but the current key pair is %s: run `python manage.py make_jwt_key --rotate` "
+                "to sign with %s from now on.",
+                s.JWT_ALGORITHM,
+                signing.algorithm,
+                s.JWT_ALGORITHM,
+            )
+    remember = s.JWT_REMEMBERED_TOKENS
+    if isinstance(remember, bool) or not isinstance(remember, int) or remember < 0:
+        raise ImproperlyConfigured("NINJA_SIMPLE_JWT['JWT_REMEMBERED_TOKENS'] must be an integer >= 0.")
+    try:
+        return KeySet([current, *others], signing, remember)
+    except KeyMismatchError:
+        private = "JWT_PRIVATE_KEY" if s.JWT_PRIVATE_KEY is not None else f"the private key at {_where('private')}"
+        public = "JWT_PUBLIC_KEY" if inline else f"the public key at {_where('public')}"
+        raise KeyMismatchError(
+            f"{private} and {public} are not one key pair: run `python manage.py make_jwt_key --force` to "
+            "make a new pair, or put back the file that was replaced."
+        ) from None
+
+
+def _seconds(value: timedelta | float) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class KeyRing:
+    """The process's key set: read on first use and kept current.
+
+    Reading again is cheap when nothing changed (the bytes are compared; nothing is parsed) and keeps the
+    set, so its memory of verified tokens survives. While a rotation is half written (a new public key
+    beside the old private key), a process keeps the set it has and tries again a moment later.
     """
 
-    _private_key: bytes | None = None
-    _public_key: bytes | None = None
-    _signing_key: SigningKey | None = None
-    _verifying_key: VerifyingKey | None = None
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._set: KeySet | None = None
+        self._sources: _Sources | None = None
+        self._read_at = 0.0
+        self._unknown_kid_read_at = float("-inf")
+
+    def key_set(self) -> KeySet:
+        """The current key set, read again first if JWT_KEY_RELOAD_INTERVAL has passed."""
+        key_set = self._set
+        if key_set is not None and time.monotonic() - self._read_at < self._interval():
+            return key_set
+        with self._lock:
+            if self._set is None or time.monotonic() - self._read_at >= self._interval():
+                self._read()
+            assert self._set is not None
+            return self._set
+
+    def signing_set(self) -> KeySet:
+        """The current key set, which must hold a private key."""
+        key_set = self.key_set()
+        if not key_set.can_sign:
+            assert self._sources is not None
+            raise InvalidKeyError(self._sources.private_error or f"No JWT private key: {_HOW_TO_MAKE}.")
+        return key_set
+
+    def read_for_unknown_kid(self) -> bool:
+        """Reads the sources again for a token whose `kid` is unknown; True if the set changed."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._unknown_kid_read_at < UNKNOWN_KID_RELOAD_GAP:
+                return False
+            self._unknown_kid_read_at = now
+            before = self._set
+            self._read()
+            return self._set is not before
+
+    def clear(self) -> None:
+        """Forget the set; the next use reads the sources again."""
+        with self._lock:
+            self._set = None
+            self._sources = None
+            self._unknown_kid_read_at = float("-inf")
+
+    @staticmethod
+    def _interval() -> float:
+        return _seconds(ninja_simple_jwt_settings.JWT_KEY_RELOAD_INTERVAL)
+
+    def _read(self) -> None:
+        """Reads the sources and builds a new set if they changed. Called with the lock held."""
+        for attempt in range(3):
+            try:
+                sources = _read_sources()
+                if sources != self._sources:
+                    key_set = _build(sources)
+                    if self._set is not None:
+                        logger.info("Loaded new JWT keys: %r", key_set)
+                    self._set, self._sources = key_set, sources
+                break
+            except InvalidKeyError as e:
+                if self._set is not None:
+                    # Keep serving with the keys we have; a rotation may be half written.
+                    logger.warning("Keeping the JWT keys in use: %s", e)
+                    self._read_at = time.monotonic() - self._interval() + UNKNOWN_KID_RELOAD_GAP
+                    return
+                if not isinstance(e, KeyMismatchError) or attempt == 2:
+                    raise
+                time.sleep(0.1)
+        self._read_at = time.monotonic()
+
+
+key_ring = KeyRing()
+on_reload(key_ring.clear)
+
+
+class InMemoryJwtKeyPair:
+    """The current key pair's PEM bytes, as the original package names them; `clear()` forgets all keys.
+
+    The keys themselves live in `key_ring`, which signs and verifies.
+    """
 
     @classproperty
     def private_key(cls) -> bytes:
-        """The private key's PEM bytes."""
-        if cls._private_key is None:
-            cls._private_key = _read_key("private")
-        return cls._private_key
+        """The current private key's PEM bytes."""
+        return _read_key("private")
 
     @classproperty
     def public_key(cls) -> bytes:
-        """The public key's PEM bytes."""
-        if cls._public_key is None:
-            cls._public_key = _read_key("public")
-        return cls._public_key
-
-    @classproperty
-    def signing_key(cls) -> SigningKey:
-        """The parsed private key."""
-        key = cls._signing_key
-        if key is None:
-            key = cls._signing_key = SigningKey(cls.private_key)
-        return key
-
-    @classproperty
-    def verifying_key(cls) -> VerifyingKey:
-        """The parsed public key, remembering up to JWT_REMEMBERED_TOKENS verified tokens."""
-        key = cls._verifying_key
-        if key is None:
-            remember = ninja_simple_jwt_settings.JWT_REMEMBERED_TOKENS
-            if isinstance(remember, bool) or not isinstance(remember, int) or remember < 0:
-                raise ImproperlyConfigured("NINJA_SIMPLE_JWT['JWT_REMEMBERED_TOKENS'] must be an integer >= 0.")
-            key = cls._verifying_key = VerifyingKey(cls.public_key, remember)
-        return key
+        """The current public key's PEM bytes."""
+        return _read_key("public")
 
     @classmethod
     def clear(cls) -> None:
         """Forget the keys; the next use reads them again."""
-        cls._private_key = None
-        cls._public_key = None
-        cls._signing_key = None
-        cls._verifying_key = None
-
-
-on_reload(InMemoryJwtKeyPair.clear)
+        key_ring.clear()

@@ -12,8 +12,8 @@ from django.utils.module_loading import import_string
 
 from ninja_simple_jwt import _core
 from ninja_simple_jwt.auth.token_user import id_claim, load_user
-from ninja_simple_jwt.exceptions import DecodeError
-from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
+from ninja_simple_jwt.exceptions import DecodeError, UnknownKeyIdError
+from ninja_simple_jwt.jwt.key_retrieval import key_ring
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 
 __all__ = [
@@ -71,13 +71,14 @@ def encode_token(
 ) -> tuple[str, dict[str, Any]]:
     """Signs `payload` with `jti`, `exp`, `iat` and `token_type` added; returns the token and its claims.
 
-    Values JSON cannot hold go through `json_encoder` (default: TOKEN_USER_ENCODER_CLS).
+    The current key signs, and its id goes in the header (`kid`). Values JSON cannot hold go through
+    `json_encoder` (default: TOKEN_USER_ENCODER_CLS); what cannot be encoded raises `EncodeError`.
     """
     s = ninja_simple_jwt_settings
     token_type = TokenTypes(token_type)
     lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is TokenTypes.REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
     return _core.encode_token(
-        InMemoryJwtKeyPair.signing_key,
+        key_ring.signing_set(),
         payload if type(payload) is dict else dict(payload),
         token_type,
         _now(),
@@ -90,25 +91,30 @@ def encode_token(
 def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
     """The claims of a valid token of `token_type`; raises an `InvalidTokenError` subclass otherwise.
 
-    Checks the RS256 signature, `exp` (required), `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`.
-    `verify=False` returns the claims unchecked: never use that to authenticate.
+    Checks the signature with the key the token's `kid` names (the current key if none), `exp` (required),
+    `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the process look for
+    new keys once. `verify=False` returns the claims unchecked: never use that to authenticate.
     """
-    if isinstance(token, bytes):
+    if isinstance(token, bytes | bytearray):
         try:
-            token = token.decode("ascii")
+            token = bytes(token).decode("ascii")
         except UnicodeDecodeError:
             raise DecodeError("Invalid token: not ASCII.") from None
-    if not isinstance(token, str):
+    elif not isinstance(token, str):
         raise DecodeError("Invalid token: expected a string.")
+    elif not token.isascii():
+        raise DecodeError("Invalid token: not ASCII.")
     if not verify:
         return _core.decode_unverified(token)
-    return _core.decode_token(
-        InMemoryJwtKeyPair.verifying_key,
-        token,
-        None if token_type is None else TokenTypes(token_type).value,
-        _now(),
-        _as_timedelta(ninja_simple_jwt_settings.JWT_LEEWAY).total_seconds(),
-    )
+    expected = None if token_type is None else TokenTypes(token_type).value
+    leeway = _as_timedelta(ninja_simple_jwt_settings.JWT_LEEWAY).total_seconds()
+    try:
+        return _core.decode_token(key_ring.key_set(), token, expected, _now(), leeway)
+    except UnknownKeyIdError:
+        # Signed by a key made since this process read the keys (a rotation elsewhere), or made up.
+        if not key_ring.read_for_unknown_kid():
+            raise
+        return _core.decode_token(key_ring.key_set(), token, expected, _now(), leeway)
 
 
 def _now() -> datetime:

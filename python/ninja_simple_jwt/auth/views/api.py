@@ -30,6 +30,7 @@ from ninja_simple_jwt.jwt.token_operations import (
 from ninja_simple_jwt.sessions import sessions_enabled
 from ninja_simple_jwt.sessions.api import sessions_router
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
 
 __all__ = ["mobile_auth_router", "sessions_router", "web_auth_router"]
@@ -51,14 +52,15 @@ def _sign_in(request: HttpRequest, payload: SignInRequest) -> AbstractBaseUser:
 
 def _issue(request: HttpRequest, user: AbstractBaseUser) -> tuple[str, dict[str, Any], str]:
     """A refresh token, its claims and an access token: of a new session when the sessions app is installed."""
-    if sessions_enabled():
-        from ninja_simple_jwt.sessions.service import start_session
+    with usable_keys():
+        if sessions_enabled():
+            from ninja_simple_jwt.sessions.service import start_session
 
-        access_token, refresh_token, refresh_claims = start_session(request, user)
-        assert refresh_token is not None and refresh_claims is not None
-        return refresh_token, refresh_claims, access_token
-    refresh_token, refresh_claims = get_refresh_token_for_user(user)
-    access_token, _ = get_access_token_for_user(user)
+            access_token, refresh_token, refresh_claims = start_session(request, user)
+            assert refresh_token is not None and refresh_claims is not None
+            return refresh_token, refresh_claims, access_token
+        refresh_token, refresh_claims = get_refresh_token_for_user(user)
+        access_token, _ = get_access_token_for_user(user)
     return refresh_token, refresh_claims, access_token
 
 
@@ -67,11 +69,12 @@ def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any]
     if not refresh_token:
         raise AuthenticationError(message="No refresh token was given.")
     try:
-        if sessions_enabled():
-            from ninja_simple_jwt.sessions.service import refresh_session
+        with usable_keys():
+            if sessions_enabled():
+                from ninja_simple_jwt.sessions.service import refresh_session
 
-            return refresh_session(refresh_token)
-        access_token, _ = get_access_token_from_refresh_token(refresh_token)
+                return refresh_session(refresh_token)
+            access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
         logger.info("Refused a refresh token: %s", e)
         raise AuthenticationError(message=str(e)) from e
@@ -93,7 +96,8 @@ def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
     if not token:
         return None
     try:
-        return decode_token(token, token_type=token_type)
+        with usable_keys():
+            return decode_token(token, token_type=token_type)
     except InvalidTokenError as e:
         logger.info("Refused a token at sign-out: %s", e)
         return None

@@ -2,20 +2,31 @@
 //! goes through the encoder's `default` (so a `DjangoJSONEncoder` subclass writes datetimes, UUIDs and
 //! decimals exactly as it would in Python).
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
+use super::errors::EncodeError;
+
 /// Deeper nesting is refused; Python's encoder would report a circular reference or recurse as deep.
 const MAX_DEPTH: usize = 64;
 
-/// Converts a Python dict to a JSON object, calling `default` on what JSON cannot hold.
+/// Converts a Python dict to a JSON object, calling `default` on what JSON cannot hold. Whatever goes
+/// wrong is an `EncodeError`.
 pub fn to_json_object(
     dict: &Bound<'_, PyDict>,
     default: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Map<String, Value>> {
-    object(dict, default, 0)
+    let py = dict.py();
+    object(dict, default, 0).map_err(|e| {
+        if e.is_instance_of::<EncodeError>(py) {
+            return e;
+        }
+        // What `default` raised, or a string Python cannot encode (a lone surrogate).
+        let err = EncodeError::new_err(format!("Cannot encode the token claims: {}", e.value(py)));
+        err.set_cause(py, Some(e));
+        err
+    })
 }
 
 fn object(
@@ -36,8 +47,8 @@ fn convert(
     depth: usize,
 ) -> PyResult<Value> {
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(
-            "Token claims nest too deeply or refer to themselves.",
+        return Err(EncodeError::new_err(
+            "Cannot encode the token claims: they nest too deeply or refer to themselves.",
         ));
     }
     if let Ok(text) = value.cast::<PyString>() {
@@ -57,15 +68,17 @@ fn convert(
         if let Ok(n) = value.extract::<u64>() {
             return Ok(Value::from(n));
         }
-        return Err(PyValueError::new_err(
-            "Integer claims must fit in 64 bits; give larger numbers as strings.",
+        return Err(EncodeError::new_err(
+            "Cannot encode the token claims: integers must fit in 64 bits; give larger numbers as strings.",
         ));
     }
     if let Ok(float) = value.cast::<PyFloat>() {
         return Number::from_f64(float.value())
             .map(Value::Number)
             .ok_or_else(|| {
-                PyValueError::new_err("Token claims cannot hold NaN or infinite numbers.")
+                EncodeError::new_err(
+                    "Cannot encode the token claims: JSON cannot hold NaN or infinite numbers.",
+                )
             });
     }
     if let Ok(dict) = value.cast::<PyDict>() {
@@ -80,8 +93,8 @@ fn convert(
     }
     match default {
         Some(default) => convert(&default.call1((value,))?, Some(default), depth + 1),
-        None => Err(PyTypeError::new_err(format!(
-            "Object of type {} is not JSON serializable",
+        None => Err(EncodeError::new_err(format!(
+            "Cannot encode the token claims: object of type {} is not JSON serializable",
             value.get_type().name()?
         ))),
     }
@@ -101,8 +114,8 @@ fn key_string(key: &Bound<'_, PyAny>) -> PyResult<String> {
     if key.is_instance_of::<PyInt>() {
         return Ok(key.str()?.to_str()?.to_owned());
     }
-    Err(PyTypeError::new_err(format!(
-        "keys must be str, int, bool or None, not {}",
+    Err(EncodeError::new_err(format!(
+        "Cannot encode the token claims: keys must be str, int, bool or None, not {}",
         key.get_type().name()?
     )))
 }

@@ -1,0 +1,279 @@
+//! The PyO3 layer, and the only one: Python values in and out, errors to exceptions, and the GIL released
+//! around the cryptography. The rules live in the plain-Rust modules.
+
+mod convert;
+mod errors;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::error::{catch_panics, Error};
+use crate::token::{Expectations, Registered};
+use crate::{keys, keyset, token};
+use convert::{dict_from_map, to_json_object};
+
+fn key_refused() -> Error {
+    Error::InvalidKey("the key could not be processed".into())
+}
+
+fn token_refused() -> Error {
+    Error::Decode("the token could not be processed".into())
+}
+
+/// A private key, parsed and validated once, that signs with its algorithm.
+#[pyclass(frozen, module = "ninja_simple_jwt._core")]
+struct SigningKey(Arc<keys::SigningKey>);
+
+#[pymethods]
+impl SigningKey {
+    #[new]
+    fn new(py: Python<'_>, pem: &[u8]) -> PyResult<Self> {
+        let key = py.detach(|| catch_panics(key_refused, || keys::SigningKey::from_pem(pem)))?;
+        Ok(SigningKey(Arc::new(key)))
+    }
+
+    #[getter]
+    fn algorithm(&self) -> &'static str {
+        self.0.algorithm().name()
+    }
+
+    /// The id of the key's public half.
+    #[getter]
+    fn kid(&self) -> &str {
+        self.0.public().kid()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<SigningKey {} kid={}>",
+            self.0.algorithm(),
+            self.0.public().kid()
+        )
+    }
+}
+
+/// A public key, parsed once, that verifies its algorithm.
+#[pyclass(frozen, module = "ninja_simple_jwt._core")]
+struct VerifyingKey(Arc<keys::VerifyingKey>);
+
+#[pymethods]
+impl VerifyingKey {
+    #[new]
+    fn new(pem: &[u8]) -> PyResult<Self> {
+        let key = catch_panics(key_refused, || keys::VerifyingKey::from_pem(pem))?;
+        Ok(VerifyingKey(Arc::new(key)))
+    }
+
+    #[getter]
+    fn algorithm(&self) -> &'static str {
+        self.0.algorithm().name()
+    }
+
+    #[getter]
+    fn kid(&self) -> &str {
+        self.0.kid()
+    }
+
+    fn jwk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_from_map(py, &self.0.jwk())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<VerifyingKey {} kid={}>", self.0.algorithm(), self.0.kid())
+    }
+}
+
+/// How many verified tokens a key set remembers unless told otherwise.
+const REMEMBERED_TOKENS: usize = 4096;
+
+/// The current key and every key still accepted, found by `kid`; remembers the tokens it verified.
+#[pyclass(frozen, module = "ninja_simple_jwt._core")]
+struct KeySet(keyset::KeySet);
+
+#[pymethods]
+impl KeySet {
+    #[new]
+    #[pyo3(signature = (verifying_keys, signing_key = None, remember = REMEMBERED_TOKENS))]
+    fn new(
+        verifying_keys: Vec<PyRef<'_, VerifyingKey>>,
+        signing_key: Option<PyRef<'_, SigningKey>>,
+        remember: usize,
+    ) -> PyResult<Self> {
+        let verifiers = verifying_keys.iter().map(|k| Arc::clone(&k.0)).collect();
+        let signer = signing_key.map(|k| Arc::clone(&k.0));
+        Ok(KeySet(keyset::KeySet::new(verifiers, signer, remember)?))
+    }
+
+    #[getter]
+    fn kids(&self) -> Vec<&str> {
+        self.0.verifiers().iter().map(|k| k.kid()).collect()
+    }
+
+    #[getter]
+    fn algorithm(&self) -> &'static str {
+        self.0.current().algorithm().name()
+    }
+
+    #[getter]
+    fn can_sign(&self) -> bool {
+        self.0.can_sign()
+    }
+
+    #[getter]
+    fn remembered(&self) -> usize {
+        self.0.remembered()
+    }
+
+    fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_from_map(py, &self.0.jwks())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<KeySet {} current={} keys={}>",
+            self.0.current().algorithm(),
+            self.0.current().kid(),
+            self.0.verifiers().len()
+        )
+    }
+}
+
+/// Makes a new key pair for `algorithm`: (private PEM, SPKI public PEM).
+#[pyfunction]
+#[pyo3(signature = (algorithm = "RS256", bits = 2048))]
+fn generate_key_pair(
+    py: Python<'_>,
+    algorithm: &str,
+    bits: usize,
+) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
+    let algorithm: keys::Algorithm = algorithm.parse()?;
+    let (private, public) =
+        py.detach(|| catch_panics(key_refused, || keys::generate_pem_pair(algorithm, bits)))?;
+    Ok((
+        PyBytes::new(py, private.as_bytes()).unbind(),
+        PyBytes::new(py, public.as_bytes()).unbind(),
+    ))
+}
+
+/// The claims for `user`: each claim's value is the named attribute, or the callable's result.
+#[pyfunction]
+fn map_claims<'py>(
+    user: &Bound<'py, PyAny>,
+    claim_map: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let claims = PyDict::new(user.py());
+    for item in claim_map.call_method0("items")?.try_iter()? {
+        let (claim, source): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+        let value = if let Ok(name) = source.cast::<PyString>() {
+            user.getattr(name).map_err(|e| {
+                let err =
+                    PyAttributeError::new_err(format!(
+                    "TOKEN_CLAIM_USER_ATTRIBUTE_MAP: claim {claim} names the attribute {name}, \
+                     which {} objects do not have",
+                    user.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ));
+                err.set_cause(user.py(), Some(e));
+                err
+            })?
+        } else if source.is_callable() {
+            source.call1((user,))?
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "TOKEN_CLAIM_USER_ATTRIBUTE_MAP: claim {claim} must map to an attribute name or a \
+                 callable taking the user"
+            )));
+        };
+        claims.set_item(claim, value)?;
+    }
+    Ok(claims)
+}
+
+/// Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
+/// token and its claims.
+#[pyfunction]
+#[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None))]
+#[allow(clippy::too_many_arguments)]
+fn encode_token<'py>(
+    py: Python<'py>,
+    key_set: &KeySet,
+    payload: &Bound<'py, PyDict>,
+    token_type: &Bound<'py, PyString>,
+    now: DateTime<FixedOffset>,
+    lifetime: TimeDelta,
+    default: Option<&Bound<'py, PyAny>>,
+    headers: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(String, Bound<'py, PyDict>)> {
+    let type_name = token_type.to_str()?;
+    let registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
+    let claims = to_json_object(payload, default)?;
+    let extra_header = match headers {
+        Some(h) if !h.is_empty() => Some(to_json_object(h, default)?),
+        _ => None,
+    };
+    let token = py.detach(|| {
+        catch_panics(
+            || Error::Encode("the token could not be signed".into()),
+            || {
+                key_set
+                    .0
+                    .issue(claims, type_name, &registered, extra_header.as_ref())
+            },
+        )
+    })?;
+
+    let data = payload.copy()?;
+    data.set_item("jti", registered.jti)?;
+    data.set_item("exp", registered.exp)?;
+    data.set_item("iat", registered.iat)?;
+    // The caller's object, as the original returned it (a TokenTypes member).
+    data.set_item("token_type", token_type)?;
+    Ok((token, data))
+}
+
+/// Verifies `token` with the set and returns its claims; raises a `ninja_simple_jwt.exceptions` error
+/// otherwise.
+#[pyfunction]
+#[pyo3(signature = (key_set, token, token_type, now, leeway = 0.0))]
+fn decode_token<'py>(
+    py: Python<'py>,
+    key_set: &KeySet,
+    token: &str,
+    token_type: Option<&str>,
+    now: DateTime<FixedOffset>,
+    leeway: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let expect = Expectations {
+        token_type,
+        now: now.timestamp_micros() as f64 / 1e6,
+        leeway,
+    };
+    let claims = py.detach(|| catch_panics(token_refused, || key_set.0.verify(token, &expect)))?;
+    dict_from_map(py, &claims)
+}
+
+/// The claims of `token` without any check. Never use this to authenticate.
+#[pyfunction]
+fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
+    let claims = catch_panics(token_refused, || token::decode_unverified(token))?;
+    dict_from_map(py, &claims)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Carries the core's log lines (target "ninja_simple_jwt.core") into Python's logging.
+    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?.install();
+    m.add_class::<SigningKey>()?;
+    m.add_class::<VerifyingKey>()?;
+    m.add_class::<KeySet>()?;
+    m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
+    m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(map_claims, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_token, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_token, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_unverified, m)?)?;
+    Ok(())
+}

@@ -83,6 +83,18 @@ class TestRevocation:
         user.save()
         assert client.get(ME, **bearer(three["access"])).status_code == 401
 
+    def test_deactivating_or_deleting_the_user_revokes(self, client: Client, user: Any) -> None:
+        tokens = sign_in(client)
+        user.is_active = False
+        user.save()
+        assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+        user.is_active = True
+        user.save()
+        tokens = sign_in(client)
+        user.delete()
+        # The stateless route would still accept the token: only the cache knows.
+        assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+
     def test_reuse_revokes_the_thiefs_and_the_victims_access_tokens(
         self, client: Client, user: Any, settings: Any
     ) -> None:

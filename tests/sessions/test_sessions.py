@@ -374,6 +374,8 @@ def test_the_admin_lists_sessions_and_revokes_them(client: Client, user: Any, dj
     page = client.get(changelist)
     assert page.status_code == 200
     assert b"agent/1" in page.content
+    for query in ("alice", "agent/2", "not-a-uuid", "0" * 32):
+        assert client.get(changelist, {"q": query}).status_code == 200, query
     chosen = [decode_token(t["refresh"], None)["sid"] for t in tokens[:2]]
     response = client.post(changelist, {"action": "revoke", "_selected_action": chosen}, follow=True)
     assert response.status_code == 200

@@ -138,7 +138,7 @@ impl KeySet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::keys::{generate_pem_pair, Algorithm};
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -151,7 +151,7 @@ mod tests {
     const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 
     /// One parsed pair per algorithm, and a second RSA pair.
-    fn keys() -> &'static Vec<(Arc<SigningKey>, Arc<VerifyingKey>)> {
+    pub(crate) fn keys() -> &'static Vec<(Arc<SigningKey>, Arc<VerifyingKey>)> {
         static KEYS: OnceLock<Vec<(Arc<SigningKey>, Arc<VerifyingKey>)>> = OnceLock::new();
         KEYS.get_or_init(|| {
             [ALGORITHMS.as_slice(), &[Algorithm::RS256]]
@@ -168,7 +168,7 @@ mod tests {
         })
     }
 
-    fn set(current: usize, others: &[usize]) -> KeySet {
+    pub(crate) fn set(current: usize, others: &[usize]) -> KeySet {
         let mut verifiers = vec![Arc::clone(&keys()[current].1)];
         verifiers.extend(others.iter().map(|&i| Arc::clone(&keys()[i].1)));
         KeySet::new(verifiers, Some(Arc::clone(&keys()[current].0)), 16).unwrap()
@@ -371,6 +371,106 @@ mod tests {
             let data = decode::<Value>(&token, &key, &validation).unwrap();
             assert_eq!(data.claims["token_type"], "access");
             assert_eq!(jwk.common.key_id.as_deref(), Some(keys()[i].1.kid()));
+        }
+    }
+}
+
+/// Properties over generated inputs: nothing panics, only our own tokens verify, every signed token
+/// verifies with its claims intact.
+#[cfg(test)]
+mod properties {
+    use super::tests::{keys, set};
+    use super::*;
+    use chrono::{DateTime, TimeDelta};
+    use proptest::prelude::*;
+
+    const NOW: i64 = 1_704_974_401;
+
+    fn expect() -> Expectations<'static> {
+        Expectations {
+            token_type: None,
+            now: NOW as f64,
+            leeway: 0.0,
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".*".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(".*", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn claims() -> impl Strategy<Value = Claims> {
+        prop::collection::btree_map("[a-z_]{1,12}", json_value(), 0..8)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn anything_that_is_not_our_token_is_refused_without_panicking(token in ".{0,400}") {
+            let keys_ = set(0, &[1, 2]);
+            prop_assert!(keys_.verify(&token, &expect()).is_err());
+            let _ = token::decode_unverified(&token);
+        }
+
+        #[test]
+        fn three_dotted_base64_parts_are_refused(
+            header in "[A-Za-z0-9_-]{0,80}", payload in "[A-Za-z0-9_-]{0,200}", sig in "[A-Za-z0-9_-]{0,400}"
+        ) {
+            let keys_ = set(0, &[1, 2]);
+            let token = [header, payload, sig].join(".");
+            prop_assert!(keys_.verify(&token, &expect()).is_err());
+        }
+
+        #[test]
+        fn every_signed_token_verifies_with_its_claims(claims in claims(), which in 0usize..3) {
+            let keys_ = set(which, &[0, 1, 2]);
+            let registered = Registered::new(DateTime::from_timestamp(NOW, 0).unwrap(), TimeDelta::minutes(5)).unwrap();
+            let token = keys_.issue(claims.clone(), "access", &registered, None).unwrap();
+            let verified = keys_.verify(&token, &expect()).unwrap();
+            let mut expected = claims;
+            registered.apply(&mut expected, "access");
+            prop_assert_eq!(&*verified, &expected);
+        }
+
+        #[test]
+        fn changing_any_character_of_a_token_is_refused(at in any::<prop::sample::Index>(), to in "[A-Za-z0-9_.-]") {
+            let keys_ = set(1, &[0, 2]);
+            let registered = Registered::new(DateTime::from_timestamp(NOW, 0).unwrap(), TimeDelta::minutes(5)).unwrap();
+            let token = keys_.issue(Claims::new(), "access", &registered, None).unwrap();
+            let i = at.index(token.len());
+            prop_assume!(token[i..=i] != to);
+            let changed = format!("{}{to}{}", &token[..i], &token[i + 1..]);
+            // A fresh set: the original token is not remembered.
+            prop_assert!(set(1, &[0, 2]).verify(&changed, &expect()).is_err());
+        }
+
+        #[test]
+        fn arbitrary_bytes_are_never_a_key(data in prop::collection::vec(any::<u8>(), 0..600), label in 0usize..5) {
+            let _ = crate::keys::SigningKey::from_pem(&data);
+            let _ = crate::keys::VerifyingKey::from_pem(&data);
+            let _ = crate::keys::VerifyingKey::from_spki_der(&data);
+            let labels = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"];
+            let pem = rsa::pkcs8::der::pem::encode_string(labels[label], rsa::pkcs8::der::pem::LineEnding::LF, &data).unwrap();
+            prop_assert!(crate::keys::SigningKey::from_pem(pem.as_bytes()).is_err());
+            prop_assert!(crate::keys::VerifyingKey::from_pem(pem.as_bytes()).is_err());
+            let _ = keys();
         }
     }
 }

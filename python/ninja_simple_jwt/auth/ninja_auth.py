@@ -12,6 +12,7 @@ from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token
 from ninja_simple_jwt.sessions.revocation import check_not_revoked
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import keys_unavailable
+from ninja_simple_jwt.users import claim_attributes
 
 __all__ = ["HttpJwtAuth"]
 
@@ -67,5 +68,5 @@ class HttpJwtAuth(HttpBearer):
     @staticmethod
     def set_token_claims_to_user(user: Any, token_data: dict[str, Any]) -> None:
         """Copies the mapped claims onto `user`, as later versions of the original package do."""
-        for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
-            setattr(user, source if isinstance(source, str) else claim, token_data.get(claim))
+        for claim, attribute in claim_attributes():
+            setattr(user, attribute, token_data.get(claim))

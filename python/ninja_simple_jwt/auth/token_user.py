@@ -1,15 +1,14 @@
-"""Who a verified token is: a stateless `TokenUser`, or the user loaded from the database."""
+"""Who a verified token is: a stateless `TokenUser`, or the user loaded from the database (`load_user`,
+kept here under the original's module path)."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.module_loading import import_string
 
-from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
+from ninja_simple_jwt.users import claim_attributes, id_claim, load_user
 
 __all__ = ["TokenUser", "id_claim", "load_user", "token_user_class"]
 
@@ -31,8 +30,7 @@ class TokenUser:
     def __init__(self, claims: Mapping[str, Any]) -> None:
         self.claims = dict(claims)
         self.id: Any = None
-        for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
-            attribute = source if isinstance(source, str) else claim
+        for claim, attribute in claim_attributes():
             if attribute == "pk":
                 attribute = "id"
             if attribute not in _RESERVED:
@@ -80,32 +78,6 @@ class TokenUser:
 
     def __repr__(self) -> str:
         return f"<TokenUser id={self.id!r}>"
-
-
-def id_claim() -> str | None:
-    """The claim that holds the user's primary key: the one mapped to `id` or `pk`, if any."""
-    for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
-        if source in ("id", "pk"):
-            return str(claim)
-    return None
-
-
-def load_user(claims: Mapping[str, Any]) -> AbstractBaseUser:
-    """The active user the claims name; `InvalidTokenError` if there is none."""
-    claim = id_claim()
-    if claim is None:
-        raise ImproperlyConfigured(
-            "TOKEN_CLAIM_USER_ATTRIBUTE_MAP has no claim mapped to 'id' or 'pk': cannot load the user."
-        )
-    model = get_user_model()
-    pk: Any = claims.get(claim)
-    try:
-        user = model._default_manager.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise InvalidTokenError("The token's user does not exist.") from None
-    if not getattr(user, "is_active", True):
-        raise InvalidTokenError("The token's user is inactive.")
-    return user
 
 
 def token_user_class() -> Callable[[Mapping[str, Any]], Any]:

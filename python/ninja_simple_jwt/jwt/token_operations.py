@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ninja_simple_jwt import _core
-from ninja_simple_jwt.auth.token_user import id_claim, load_user
 from ninja_simple_jwt.exceptions import DecodeError, UnknownKeyIdError
 from ninja_simple_jwt.jwt.key_retrieval import key_ring
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
+from ninja_simple_jwt.users import id_claim, load_user
 
 __all__ = [
     "TokenTypes",

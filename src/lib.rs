@@ -14,5 +14,8 @@ pub mod keys;
 pub mod keyset;
 pub mod token;
 
-#[cfg(feature = "python")]
+#[cfg(all(feature = "python", not(feature = "fuzzing")))]
 mod python;
+// The fuzz targets reach the JSON <-> Python conversion.
+#[cfg(all(feature = "python", feature = "fuzzing"))]
+pub mod python;

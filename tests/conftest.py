@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 
 from ninja_simple_jwt._core import generate_key_pair
 from ninja_simple_jwt.jwt.key_retrieval import InMemoryJwtKeyPair
@@ -23,6 +24,8 @@ def _own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     # The default key storage resolves paths against the working directory: give each test its own,
     # and start each test with no key or setting cached.
     monkeypatch.chdir(tmp_path)
+    # Sign-in throttling counts failures in the cache: each test starts with none.
+    caches["default"].clear()
     InMemoryJwtKeyPair.clear()
     ninja_simple_jwt_settings.reload()
     yield

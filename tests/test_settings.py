@@ -131,11 +131,12 @@ def test_remembered_tokens_can_be_turned_down_or_off(keys: Any, remember: int) -
 
 @pytest.mark.parametrize("remember", [-1, "many", 1.5, True])
 def test_a_bad_remembered_tokens_setting_is_improperly_configured(keys: Any, remember: object) -> None:
-    with (
-        override_settings(NINJA_SIMPLE_JWT={"JWT_REMEMBERED_TOKENS": remember}),
-        pytest.raises(ImproperlyConfigured, match="JWT_REMEMBERED_TOKENS"),
-    ):
-        encode_token({"user_id": 1}, TokenTypes.ACCESS)
+    token, _ = encode_token({"user_id": 1}, TokenTypes.ACCESS)
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_REMEMBERED_TOKENS": remember}):
+        with pytest.raises(ImproperlyConfigured, match="JWT_REMEMBERED_TOKENS"):
+            decode_token(token, TokenTypes.ACCESS)
+        with pytest.raises(ImproperlyConfigured, match="JWT_REMEMBERED_TOKENS"):
+            encode_token({"user_id": 1}, TokenTypes.ACCESS)
 
 
 def test_a_missing_key_says_what_to_do() -> None:

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
 from django.utils import timezone
@@ -288,7 +289,7 @@ class TestUsers:
         with missing, pytest.raises(AttributeError, match="claim x names the attribute shoe_size"):
             get_token_payload_for_user(user)
         wrong_kind = override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"x": 3}})
-        with wrong_kind, pytest.raises(TypeError, match="attribute name or a callable"):
+        with wrong_kind, pytest.raises(ImproperlyConfigured, match="attribute name or a callable"):
             get_token_payload_for_user(user)
 
     def test_last_login_is_written_as_django_writes_it(self, user: Any) -> None:

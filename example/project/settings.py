@@ -92,7 +92,9 @@ TIME_ZONE = "UTC"
 
 # The keys live where `make_rsa` writes them by default: jwt-signing.pem and jwt-signing.pub in the
 # directory the server runs in. Everything else is left at its default, as the README documents it.
-NINJA_SIMPLE_JWT: dict[str, object] = {"JWT_ROTATE_REFRESH_TOKENS": True}
+NINJA_SIMPLE_JWT: dict[str, object] = {}
+if SESSIONS:
+    NINJA_SIMPLE_JWT["JWT_ROTATE_REFRESH_TOKENS"] = True
 if os.environ.get("EXAMPLE_REUSE_GRACE_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_REFRESH_REUSE_GRACE"] = timedelta(seconds=float(os.environ["EXAMPLE_REUSE_GRACE_SECONDS"]))
 if os.environ.get("EXAMPLE_REDIS_URL"):
@@ -103,7 +105,8 @@ if os.environ.get("EXAMPLE_REDIS_URL"):
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    NINJA_SIMPLE_JWT["JWT_REVOKE_ACCESS_TOKENS"] = True
+    if SESSIONS:
+        NINJA_SIMPLE_JWT["JWT_REVOKE_ACCESS_TOKENS"] = True
 if os.environ.get("EXAMPLE_ACCESS_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_ACCESS_TOKEN_LIFETIME"] = timedelta(seconds=float(os.environ["EXAMPLE_ACCESS_SECONDS"]))
     NINJA_SIMPLE_JWT["JWT_LEEWAY"] = timedelta(0)

@@ -4,7 +4,16 @@ __all__ = ["NinjaJwtConfig"]
 
 
 class NinjaJwtConfig(AppConfig):
-    """The Django app: gives the `make_rsa` management command."""
+    """The Django app: gives the `make_rsa` management command and the system checks."""
 
     name = "ninja_simple_jwt"
     verbose_name = "Ninja simple JWT"
+
+    def ready(self) -> None:
+        # Registers the checks of `manage.py check`.
+        from ninja_simple_jwt import checks  # noqa: F401
+        from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+
+        # A bad setting stops the server before its first request, rather than failing requests later.
+        ninja_simple_jwt_settings.reload()
+        ninja_simple_jwt_settings.validated()

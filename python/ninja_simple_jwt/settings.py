@@ -1,13 +1,36 @@
-"""The `NINJA_SIMPLE_JWT` settings: defaults, and a lazily read object that follows overrides."""
+"""The `NINJA_SIMPLE_JWT` settings: one typed declaration, validated at start and on every override.
 
+`JwtSettings` declares every setting with its type and default (as django-ninja's `conf.py` does).
+`ninja_simple_jwt_settings` reads the project's dict through it: each value is checked once per change of
+settings, never frozen at import, so `override_settings` and pytest-django's `settings` take effect at
+once. A bad value is an `ImproperlyConfigured` that names the setting: raised when Django starts (the
+app's `ready()`), and on first use after an override; `manage.py check` reports the same problems with
+the ids of `ninja_simple_jwt.checks`.
+"""
+
+import difflib
+import json
+import math
+import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
-__all__ = ["DEFAULTS", "NinjaSimpleJwtSettings", "ninja_simple_jwt_settings"]
+__all__ = [
+    "DEFAULTS",
+    "JwtSettings",
+    "NinjaSimpleJwtSettings",
+    "Problem",
+    "ninja_simple_jwt_settings",
+    "on_reload",
+    "settings_problems",
+]
 
 
 class _NotDebug:
@@ -19,89 +42,361 @@ class _NotDebug:
 
 NOT_DEBUG = _NotDebug()
 
-DEFAULTS: dict[str, Any] = {
+
+def _duration(*, allow_zero: bool) -> Callable[[Any], timedelta]:
+    """A validator: a timedelta, or a number of seconds (int or float, not bool), > 0 or >= 0."""
+
+    def convert(value: Any) -> timedelta:
+        if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
+            raise ValueError(f"must be a timedelta or a number of seconds, not {type(value).__name__}")
+        if isinstance(value, timedelta):
+            duration = value
+        elif not math.isfinite(value):
+            raise ValueError("must be a finite number of seconds")
+        else:
+            try:
+                duration = timedelta(seconds=value)
+            except OverflowError:
+                raise ValueError("is too large") from None
+        if duration < timedelta(0) or (duration == timedelta(0) and not allow_zero):
+            raise ValueError("must be positive" if not allow_zero else "must not be negative")
+        return duration
+
+    return convert
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _non_empty(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+# A cookie name is an RFC 9110 token: what Django writes unquoted and browsers send back as is.
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _cookie_name(value: Any) -> str:
+    if not isinstance(value, str) or not _COOKIE_NAME.fullmatch(value):
+        raise ValueError("must be a cookie name: letters, digits and !#$%&'*+-.^_`|~, not empty")
+    return value
+
+
+def _cookie_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or ";" in value or not value.isprintable():
+        raise ValueError("must be a URL path starting with '/'")
+    return value
+
+
+def _same_site(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and value.lower() in ("strict", "lax", "none")):
+        return value
+    raise ValueError("must be 'Strict', 'Lax', 'None' or None")
+
+
+def _secure(value: Any) -> bool | _NotDebug:
+    if isinstance(value, bool | _NotDebug):
+        return value
+    raise ValueError(f"must be True or False, not {type(value).__name__}")
+
+
+def _pem(value: Any) -> str | bytes:
+    if not isinstance(value, str | bytes | bytearray):
+        raise ValueError(f"must be a PEM key as str or bytes, not {type(value).__name__}")
+    return bytes(value) if isinstance(value, bytearray) else value
+
+
+def _optional_pem(value: Any) -> str | bytes | None:
+    return None if value is None else _pem(value)
+
+
+def _pem_list(value: Any) -> list[str | bytes]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of PEM keys, not {type(value).__name__}")
+    return [_pem(item) for item in value]
+
+
+def _claim_map(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a dict of claim names to attribute names or callables, not {type(value).__name__}")
+    for claim, source in value.items():
+        if not isinstance(claim, str) or not claim:
+            raise ValueError(f"has a claim name that is not a non-empty string: {claim!r}")
+        if claim in _REGISTERED_CLAIMS:
+            raise ValueError(f"maps {claim!r}, a claim the package sets itself")
+        if not (isinstance(source, str) and source) and not callable(source):
+            raise ValueError(f"maps {claim!r} to {source!r}: expected an attribute name or a callable")
+    return value
+
+
+_REGISTERED_CLAIMS = frozenset({"exp", "iat", "nbf", "jti", "token_type"})
+
+
+def _import_string(kind: str, check: Callable[[Any], bool]) -> Callable[[Any], str]:
+    """A validator: an import string naming `kind`, imported to check it exists (and resolved again on use)."""
+
+    def convert(value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"must be the import path of {kind}, as a string")
+        try:
+            target = import_string(value)
+        except ImportError as e:
+            raise ValueError(f"cannot be imported ({e})") from None
+        if not check(target):
+            raise ValueError(f"is not {kind}")
+        return value
+
+    return convert
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _is_storage(target: Any) -> bool:
+    return callable(getattr(target, "open", None))
+
+
+def _is_encoder(target: Any) -> bool:
+    return isinstance(target, type) and issubclass(target, json.JSONEncoder)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration(allow_zero=False))]
+DurationOrZero = Annotated[timedelta, BeforeValidator(_duration(allow_zero=True))]
+Count = Annotated[int, BeforeValidator(_count)]
+NonEmpty = Annotated[str, BeforeValidator(_non_empty)]
+Storage = Annotated[str, BeforeValidator(_import_string("a storage instance", _is_storage))]
+OptionalStorage = Annotated[str | None, BeforeValidator(_optional(_import_string("a storage instance", _is_storage)))]
+EncoderClass = Annotated[str, BeforeValidator(_import_string("a JSONEncoder subclass", _is_encoder))]
+UserClass = Annotated[str, BeforeValidator(_import_string("a class", lambda t: isinstance(t, type)))]
+Algorithm = Annotated[str, BeforeValidator(lambda v: _choice(v, ("RS256", "ES256", "EdDSA")))]
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
+    return str(value)
+
+
+class JwtSettings(BaseModel):
+    """Every NINJA_SIMPLE_JWT setting with its type and default. The README's Settings table explains each."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, arbitrary_types_allowed=True)
+
     # Where make_rsa writes the keys and where they are read from. The private and public storages
     # default to JWT_KEY_STORAGE; set them to keep the two keys apart.
-    "JWT_KEY_STORAGE": "ninja_simple_jwt.jwt.key_store.local_disk_key_storage",
-    "JWT_PRIVATE_KEY_STORAGE": None,
-    "JWT_PUBLIC_KEY_STORAGE": None,
-    "JWT_PRIVATE_KEY_PATH": "jwt-signing.pem",
-    "JWT_PUBLIC_KEY_PATH": "jwt-signing.pub",
+    JWT_KEY_STORAGE: Storage = "ninja_simple_jwt.jwt.key_store.local_disk_key_storage"
+    JWT_PRIVATE_KEY_STORAGE: OptionalStorage = None
+    JWT_PUBLIC_KEY_STORAGE: OptionalStorage = None
+    JWT_PRIVATE_KEY_PATH: NonEmpty = "jwt-signing.pem"
+    JWT_PUBLIC_KEY_PATH: NonEmpty = "jwt-signing.pub"
     # Public keys retired by `make_jwt_key --rotate`, still verifying until their tokens expire; beside
     # the public key, in its storage.
-    "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.pub",
+    JWT_PREVIOUS_PUBLIC_KEYS_PATH: NonEmpty = "jwt-signing.previous.pub"
     # PEM keys given inline (str or bytes); each one, when set, is used instead of its storage.
-    "JWT_PRIVATE_KEY": None,
-    "JWT_PUBLIC_KEY": None,
-    # More public keys (PEM) that verify: the old key after a rotation done in a secrets manager.
-    "JWT_EXTRA_PUBLIC_KEYS": [],
-    # The algorithm new keys are made for: "RS256", "ES256" (P-256) or "EdDSA" (Ed25519). Each key is
-    # pinned to its own algorithm, so a set can mix them while moving from one to another.
-    "JWT_ALGORITHM": "RS256",
-    # How often each process reads the keys again, to follow a rotation made elsewhere.
-    "JWT_KEY_RELOAD_INTERVAL": timedelta(seconds=60),
-    # How long clients may cache the JWKS (Cache-Control: max-age).
-    "JWKS_MAX_AGE": timedelta(minutes=5),
-    "JWT_REFRESH_COOKIE_NAME": "refresh",
-    "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=30),
-    "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    JWT_PRIVATE_KEY: Annotated[str | bytes | None, BeforeValidator(_optional_pem)] = None
+    JWT_PUBLIC_KEY: Annotated[str | bytes | None, BeforeValidator(_optional_pem)] = None
+    JWT_REFRESH_COOKIE_NAME: Annotated[str, BeforeValidator(_cookie_name)] = "refresh"
+    JWT_REFRESH_TOKEN_LIFETIME: Duration = timedelta(days=30)
+    JWT_ACCESS_TOKEN_LIFETIME: Duration = timedelta(minutes=15)
     # Clock skew tolerated on exp, iat and nbf: a timedelta or seconds.
-    "JWT_LEEWAY": timedelta(seconds=10),
+    JWT_LEEWAY: DurationOrZero = timedelta(seconds=10)
     # Verified tokens the verifying key remembers, so that a token sent again skips the RSA work; 0: none.
-    "JWT_REMEMBERED_TOKENS": 4096,
-    "WEB_REFRESH_COOKIE_SECURE": NOT_DEBUG,
-    "WEB_REFRESH_COOKIE_HTTP_ONLY": True,
-    "WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "Strict",
-    "WEB_REFRESH_COOKIE_PATH": "/api/auth/web/token-refresh",
-    "USERNAME_FIELD": "username",
-    "TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {
+    JWT_REMEMBERED_TOKENS: Count = 4096
+    WEB_REFRESH_COOKIE_SECURE: Annotated[bool | _NotDebug, BeforeValidator(_secure)] = NOT_DEBUG
+    WEB_REFRESH_COOKIE_HTTP_ONLY: bool = True
+    WEB_REFRESH_COOKIE_SAME_SITE_POLICY: Annotated[str | None, BeforeValidator(_same_site)] = "Strict"
+    WEB_REFRESH_COOKIE_PATH: Annotated[str, BeforeValidator(_cookie_path)] = "/api/auth/web/token-refresh"
+    USERNAME_FIELD: NonEmpty = "username"
+    TOKEN_CLAIM_USER_ATTRIBUTE_MAP: Annotated[dict[str, Any], BeforeValidator(_claim_map)] = {
         "user_id": "id",
         "username": "username",
         "last_login": "last_login",
-    },
-    "TOKEN_USER_ENCODER_CLS": "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder",
+    }
+    TOKEN_USER_ENCODER_CLS: EncoderClass = "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder"
     # False: request.user is a stateless TokenUser built from the token (no query). True: the user is
     # loaded from the database, and inactive or deleted users are refused.
-    "AUTH_LOAD_USER": False,
-    # The original 0.7+ spelling of the same choice: False loads the user from the database.
-    "USE_STATELESS_AUTH": True,
+    AUTH_LOAD_USER: bool = False
+
+    # The original 0.7+ spelling of AUTH_LOAD_USER's choice: False loads the user from the database.
+    USE_STATELESS_AUTH: bool = True
     # The class of stateless users, called with the verified claims.
-    "TOKEN_USER_CLS": "ninja_simple_jwt.auth.token_user.TokenUser",
+    TOKEN_USER_CLS: UserClass = "ninja_simple_jwt.auth.token_user.TokenUser"
+    # The algorithm new keys are made for: "RS256", "ES256" (P-256) or "EdDSA" (Ed25519). Each key is
+    # pinned to its own algorithm, so a set can mix them while moving from one to another.
+    JWT_ALGORITHM: Algorithm = "RS256"
+    # More public keys (PEM) that verify: the old key after a rotation done in a secrets manager.
+    JWT_EXTRA_PUBLIC_KEYS: Annotated[list[str | bytes], BeforeValidator(_pem_list)] = []
+    # How often each process reads the keys again, to follow a rotation made elsewhere.
+    JWT_KEY_RELOAD_INTERVAL: DurationOrZero = timedelta(seconds=60)
+    # How long clients may cache the JWKS (Cache-Control: max-age).
+    JWKS_MAX_AGE: DurationOrZero = timedelta(minutes=5)
+
     # The sessions app (ninja_simple_jwt.sessions in INSTALLED_APPS): token-refresh also returns a new
     # refresh token and uses up the one presented; a used-up one presented again after the grace ends
-    # its session.
-    "JWT_ROTATE_REFRESH_TOKENS": False,
-    "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=10),
-    # Ending a session also refuses its access tokens, through the cache JWT_REVOCATION_CACHE names.
-    "JWT_REVOKE_ACCESS_TOKENS": False,
-    "JWT_REVOCATION_CACHE": "default",
-}
+    # its session. Ending a session also refuses its access tokens, through the cache
+    # JWT_REVOCATION_CACHE names, when JWT_REVOKE_ACCESS_TOKENS is on.
+    JWT_ROTATE_REFRESH_TOKENS: bool = False
+    JWT_REFRESH_REUSE_GRACE: DurationOrZero = timedelta(seconds=10)
+    JWT_REVOKE_ACCESS_TOKENS: bool = False
+    JWT_REVOCATION_CACHE: NonEmpty = "default"
+
+    # Sign-in throttling: failed sign-ins counted per username and per client address over a window,
+    # in a Django cache; past either limit, 429 until the window ends. 0 turns a limit off.
+    SIGN_IN_MAX_FAILURES_PER_USERNAME: Count = 10
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: Count = 50
+    SIGN_IN_FAILURE_WINDOW: Duration = timedelta(minutes=15)
+    SIGN_IN_THROTTLE_CACHE: NonEmpty = "default"
+
+    @model_validator(mode="after")
+    def _access_shorter_than_refresh(self) -> "JwtSettings":
+        if self.JWT_ACCESS_TOKEN_LIFETIME >= self.JWT_REFRESH_TOKEN_LIFETIME:
+            raise ValueError(
+                "JWT_ACCESS_TOKEN_LIFETIME must be shorter than JWT_REFRESH_TOKEN_LIFETIME "
+                f"({self.JWT_ACCESS_TOKEN_LIFETIME} is not shorter than {self.JWT_REFRESH_TOKEN_LIFETIME})"
+            )
+        return self
+
+
+DEFAULTS: dict[str, Any] = {name: field.default for name, field in JwtSettings.model_fields.items()}
+
+
+class Problem(NamedTuple):
+    """One thing wrong with the settings: the check id (`E003`), the setting it is about, and what is wrong."""
+
+    id: str
+    setting: str
+    message: str
+
+    @property
+    def text(self) -> str:
+        """What is wrong, naming the setting."""
+        where = f"NINJA_SIMPLE_JWT[{self.setting!r}]" if self.setting else "NINJA_SIMPLE_JWT"
+        return f"{where} {self.message}"
+
+    def __str__(self) -> str:
+        return f"ninja_simple_jwt.{self.id}: {self.text}"
+
+
+def _user_settings() -> Any:
+    return getattr(settings, "NINJA_SIMPLE_JWT", None) or {}
+
+
+def _validate(user_settings: Any) -> tuple[JwtSettings | None, list[Problem]]:
+    """The validated settings (None if any is wrong) and every problem found in them."""
+    if not isinstance(user_settings, dict):
+        return None, [Problem("E001", "", f"must be a dict, not {type(user_settings).__name__}.")]
+    problems: list[Problem] = []
+    for name in user_settings:
+        if name not in JwtSettings.model_fields:
+            close = difflib.get_close_matches(str(name), JwtSettings.model_fields, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem("E002", str(name), f"is not a setting of ninja_simple_jwt.{hint}"))
+    known = {name: value for name, value in user_settings.items() if name in JwtSettings.model_fields}
+    try:
+        validated: JwtSettings | None = JwtSettings(**known)
+    except ValidationError as e:
+        validated = None
+        for error in e.errors(include_url=False):
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["loc"]:
+                problems.append(Problem("E003", str(error["loc"][0]), message + "."))
+            else:  # the model validator: lifetimes against each other
+                problems.append(Problem("E004", "JWT_ACCESS_TOKEN_LIFETIME", message.split(" ", 1)[1] + "."))
+    if validated is not None:
+        problems += _dependencies(validated)
+    return (None if problems else validated), problems
+
+
+def _dependencies(s: JwtSettings) -> list[Problem]:
+    """Settings that need something else of the project: an id claim, an installed app, a cache."""
+    from django.apps import apps
+
+    problems = []
+    if (s.AUTH_LOAD_USER or not s.USE_STATELESS_AUTH) and not any(
+        source in ("id", "pk") for source in s.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.values()
+    ):
+        setting = "AUTH_LOAD_USER" if s.AUTH_LOAD_USER else "USE_STATELESS_AUTH"
+        problems.append(
+            Problem(
+                "E005",
+                setting,
+                "loads the user from the database, but TOKEN_CLAIM_USER_ATTRIBUTE_MAP maps no claim to 'id' or "
+                '\'pk\': add one, such as "user_id": "id".',
+            )
+        )
+    for setting in ("JWT_ROTATE_REFRESH_TOKENS", "JWT_REVOKE_ACCESS_TOKENS"):
+        if getattr(s, setting) and apps.apps_ready and not apps.is_installed("ninja_simple_jwt.sessions"):
+            problems.append(Problem("E006", setting, "needs the app 'ninja_simple_jwt.sessions' in INSTALLED_APPS."))
+    caches = getattr(settings, "CACHES", None) or {"default": {}}
+    uses = [("SIGN_IN_THROTTLE_CACHE", s.SIGN_IN_MAX_FAILURES_PER_USERNAME or s.SIGN_IN_MAX_FAILURES_PER_ADDRESS)]
+    uses.append(("JWT_REVOCATION_CACHE", s.JWT_REVOKE_ACCESS_TOKENS))
+    for setting, used in uses:
+        alias = getattr(s, setting)
+        if used and alias not in caches:
+            problems.append(Problem("E007", setting, f"names the cache {alias!r}, which is not in CACHES."))
+    return problems
+
+
+def settings_problems() -> list[Problem]:
+    """Every problem in the current NINJA_SIMPLE_JWT setting (empty when it is valid)."""
+    return _validate(_user_settings())[1]
 
 
 class NinjaSimpleJwtSettings:
-    """Attribute access to `settings.NINJA_SIMPLE_JWT` over `DEFAULTS`, cached until `reload()`."""
+    """Attribute access to the validated `settings.NINJA_SIMPLE_JWT`, defaults filled in.
 
-    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
-        self.defaults = DEFAULTS if defaults is None else defaults
+    Validated on first use after each change of settings; a bad setting raises `ImproperlyConfigured`
+    naming it. Lifetimes and the leeway read as `timedelta` whether given as one or as seconds.
+    """
+
+    def __init__(self) -> None:
+        self._validated: JwtSettings | None = None
         self._cached: set[str] = set()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Every setting's default."""
+        return DEFAULTS
 
     @property
     def user_settings(self) -> dict[str, Any]:
         """The project's `NINJA_SIMPLE_JWT` dict, or an empty one."""
-        return getattr(settings, "NINJA_SIMPLE_JWT", None) or {}
+        value = _user_settings()
+        return value if isinstance(value, dict) else {}
+
+    def validated(self) -> JwtSettings:
+        """The current settings, validated; `ImproperlyConfigured` naming every bad setting otherwise."""
+        validated = self._validated
+        if validated is None:
+            validated, problems = _validate(_user_settings())
+            if validated is None:
+                raise ImproperlyConfigured("\n".join(["Invalid NINJA_SIMPLE_JWT settings:", *map(str, problems)]))
+            self._validated = validated
+        return validated
 
     def __getattr__(self, name: str) -> Any:
-        if name not in self.defaults:
+        if name.startswith("_") or name not in JwtSettings.model_fields:
             raise AttributeError(f"Invalid NINJA_SIMPLE_JWT setting: {name}")
-        value = self.user_settings.get(name, self.defaults[name])
+        value = getattr(self.validated(), name)
         if value is NOT_DEBUG:
             return not settings.DEBUG
+        # Kept as an instance attribute until reload(): later reads skip __getattr__ (requests read
+        # several settings each).
         self._cached.add(name)
         setattr(self, name, value)
         return value
 
     def reload(self) -> None:
-        """Forget cached values, so the next read sees the current Django settings."""
+        """Forget the validated settings, so the next read validates the current Django settings."""
+        self._validated = None
         for name in self._cached:
             self.__dict__.pop(name, None)
         self._cached.clear()
@@ -119,7 +414,8 @@ def on_reload(callback: Callable[[], object]) -> Callable[[], object]:
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "NINJA_SIMPLE_JWT":
+    # The dependencies (CACHES, INSTALLED_APPS, DEBUG) are validated with the dict, so their changes count too.
+    if setting in ("NINJA_SIMPLE_JWT", "CACHES", "INSTALLED_APPS"):
         ninja_simple_jwt_settings.reload()
         for callback in _reload_callbacks:
             callback()

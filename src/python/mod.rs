@@ -1,7 +1,10 @@
 //! The PyO3 layer, and the only one: Python values in and out, errors to exceptions, and the GIL released
 //! around the cryptography. The rules live in the plain-Rust modules.
 
+#[cfg(not(feature = "fuzzing"))]
 mod convert;
+#[cfg(feature = "fuzzing")]
+pub mod convert;
 mod errors;
 
 use std::sync::Arc;

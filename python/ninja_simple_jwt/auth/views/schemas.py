@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError, ValidationError
@@ -10,6 +11,7 @@ from pydantic import Field
 
 __all__ = [
     "JsonBody",
+    "JsonOnlyBody",
     "MobileSignInResponse",
     "MobileTokenRefreshRequest",
     "MobileTokenRefreshResponse",
@@ -53,17 +55,37 @@ class _JsonBodyModel(BodyModel):
         # like a missing field, so clients handle both one way.
         try:
             return super().get_request_data(request, api, path_params)
+        except RequestDataTooBig:
+            # Django refuses to read it (DATA_UPLOAD_MAX_MEMORY_SIZE); left to ninja, that is a 500
+            # with a traceback in DEBUG and an HTML 400 otherwise.
+            raise HttpError(413, "The body is too large.") from None
         except HttpError as e:
             raise ValidationError(
                 [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not valid JSON."}]
             ) from e
 
 
+class _JsonOnlyBodyModel(_JsonBodyModel):
+    @classmethod
+    def get_request_data(cls, request: HttpRequest, api: Any, path_params: Any) -> Any:
+        # An HTML form on another site can post text/plain, urlencoded or multipart bodies without a
+        # CORS preflight, but never application/json: refusing the rest stops login CSRF.
+        if request.content_type != "application/json":
+            raise HttpError(415, "The body must be JSON (Content-Type: application/json).")
+        return super().get_request_data(request, api, path_params)
+
+
 class JsonBody(Body):  # type: ignore[misc]
-    """A JSON body parameter whose parse errors are 422, not 400."""
+    """A JSON body parameter whose parse errors are 422, not 400, and a body too large a 413."""
 
     _model = _JsonBodyModel
 
     @classmethod
     def _param_source(cls) -> str:
         return "body"
+
+
+class JsonOnlyBody(JsonBody):  # type: ignore[misc]
+    """`JsonBody` that is also refused (415) unless its Content-Type is application/json."""
+
+    _model = _JsonOnlyBodyModel

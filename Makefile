@@ -3,6 +3,7 @@
 #             PostgreSQL and Redis)
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest
+# make fuzz   each cargo-fuzz target for FUZZ_SECONDS (600); prints the inputs run per target
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ SOURCES := $(shell find src python -type f) Cargo.toml Cargo.lock pyproject.toml
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
-.PHONY: build demo test test-rust test-python bench lint clean
+.PHONY: build demo test test-rust test-python bench lint fuzz clean
 
 # Debian packages the tests and the benchmark use, installed with apt when running as root.
 define apt_install
@@ -94,6 +95,23 @@ lint: $(BUILT)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest ninja_simple_jwt._core
+
+# The fuzz targets (fuzz/fuzz_targets) under libFuzzer with the nightly toolchain, one after the other.
+# New inputs go to fuzz/corpus/TARGET; a failing input lands in fuzz/artifacts/TARGET and fails the run:
+# turn it into a regression test. Python's interpreter is never freed, hence no leak detection.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := verify keys json_python
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	cd fuzz && cargo +nightly fuzz build
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target; \
+		( cd fuzz && ASAN_OPTIONS=detect_leaks=0 cargo +nightly fuzz run $$target corpus/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 ) > fuzz/$$target.log 2>&1 \
+			|| { tail -40 fuzz/$$target.log; echo "fuzz target $$target failed"; exit 1; }; \
+		echo "$$target: $$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' fuzz/$$target.log | tail -1)"; \
+	done
 
 clean:
 	rm -rf $(VENV) $(ORIGINAL) target

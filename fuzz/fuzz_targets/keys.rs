@@ -5,8 +5,14 @@
 use _core::keys::{SigningKey, VerifyingKey};
 use libfuzzer_sys::fuzz_target;
 
-const LABELS: [&str; 6] =
-    ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY", "ENCRYPTED PRIVATE KEY"];
+const LABELS: [&str; 6] = [
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "PUBLIC KEY",
+    "RSA PUBLIC KEY",
+    "ENCRYPTED PRIVATE KEY",
+];
 
 fuzz_target!(|data: &[u8]| {
     let _ = SigningKey::from_pem(data);
@@ -35,7 +41,11 @@ fn base64_lines(data: &[u8]) -> String {
         if i > 0 && i % 16 == 0 {
             out.push('\n');
         }
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for j in 0..4 {
             if j <= chunk.len() {

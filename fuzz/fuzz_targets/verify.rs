@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(token) = std::str::from_utf8(data) else {
         return;
     };
-    let expect = Expectations { token_type: Some("access"), now: 1.7e9, leeway: 10.0 };
+    let expect = Expectations {
+        token_type: Some("access"),
+        now: 1.7e9,
+        leeway: 10.0,
+    };
     // The fuzzer holds no private key: nothing it makes can verify.
     assert!(SET.verify(token, &expect).is_err());
     let _ = token::decode_unverified(token);

@@ -26,7 +26,6 @@ def jwks_view(request: HttpRequest) -> JsonResponse:
         error = keys_unavailable(e)
         return JsonResponse({"detail": error.message}, status=error.status_code)
     response = JsonResponse(jwks)
-    max_age = ninja_simple_jwt_settings.JWKS_MAX_AGE
-    seconds = int(max_age.total_seconds()) if hasattr(max_age, "total_seconds") else int(max_age)
-    patch_cache_control(response, public=True, max_age=seconds)
+    max_age = int(ninja_simple_jwt_settings.JWKS_MAX_AGE.total_seconds())
+    patch_cache_control(response, public=True, max_age=max_age)
     return response

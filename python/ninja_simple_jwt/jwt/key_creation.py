@@ -1,6 +1,6 @@
 """Making key pairs, rotating them, and dropping retired keys whose tokens have all expired."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
 
@@ -83,7 +83,7 @@ def prune_retired_keys() -> int:
 def _unexpired(retired: list[RetiredKey]) -> list[RetiredKey]:
     """The retired keys that may still have signed an unexpired token, and those of unknown age."""
     s = ninja_simple_jwt_settings
-    cutoff: datetime = timezone.now() - _as_timedelta(s.JWT_REFRESH_TOKEN_LIFETIME) - _as_timedelta(s.JWT_LEEWAY)
+    cutoff: datetime = timezone.now() - s.JWT_REFRESH_TOKEN_LIFETIME - s.JWT_LEEWAY
     kept = []
     seen = set()
     for key in retired:
@@ -96,10 +96,6 @@ def _unexpired(retired: list[RetiredKey]) -> list[RetiredKey]:
 
 def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value, dt_timezone.utc)
-
-
-def _as_timedelta(value: timedelta | float) -> timedelta:
-    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 def _save(kind: KeyKind, content: bytes) -> str:

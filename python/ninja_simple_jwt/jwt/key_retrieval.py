@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import classproperty
 from django.utils.module_loading import import_string
@@ -193,11 +192,8 @@ def _build(sources: _Sources) -> KeySet:
                 signing.algorithm,
                 s.JWT_ALGORITHM,
             )
-    remember = s.JWT_REMEMBERED_TOKENS
-    if isinstance(remember, bool) or not isinstance(remember, int) or remember < 0:
-        raise ImproperlyConfigured("NINJA_SIMPLE_JWT['JWT_REMEMBERED_TOKENS'] must be an integer >= 0.")
     try:
-        return KeySet([current, *others], signing, remember)
+        return KeySet([current, *others], signing, s.JWT_REMEMBERED_TOKENS)
     except KeyMismatchError:
         private = "JWT_PRIVATE_KEY" if s.JWT_PRIVATE_KEY is not None else f"the private key at {_where('private')}"
         public = "JWT_PUBLIC_KEY" if inline else f"the public key at {_where('public')}"
@@ -205,10 +201,6 @@ def _build(sources: _Sources) -> KeySet:
             f"{private} and {public} are not one key pair: run `python manage.py make_jwt_key --force` to "
             "make a new pair, or put back the file that was replaced."
         ) from None
-
-
-def _seconds(value: timedelta | float) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class KeyRing:
@@ -265,7 +257,7 @@ class KeyRing:
 
     @staticmethod
     def _interval() -> float:
-        return _seconds(ninja_simple_jwt_settings.JWT_KEY_RELOAD_INTERVAL)
+        return float(ninja_simple_jwt_settings.JWT_KEY_RELOAD_INTERVAL.total_seconds())
 
     def _read(self) -> None:
         """Reads the sources and builds a new set if they changed. Called with the lock held."""

@@ -1,7 +1,7 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from json import JSONEncoder
 from typing import Any
@@ -82,7 +82,7 @@ def encode_token(
         payload if type(payload) is dict else dict(payload),
         token_type,
         _now(),
-        _as_timedelta(lifetime),
+        lifetime,
         _encoder_default(json_encoder),
         additional_headers or None,
     )
@@ -107,7 +107,7 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     if not verify:
         return _core.decode_unverified(token)
     expected = None if token_type is None else TokenTypes(token_type).value
-    leeway = _as_timedelta(ninja_simple_jwt_settings.JWT_LEEWAY).total_seconds()
+    leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
     try:
         return _core.decode_token(key_ring.key_set(), token, expected, _now(), leeway)
     except UnknownKeyIdError:
@@ -125,10 +125,6 @@ def _now() -> datetime:
     if now.tzinfo is None:
         return datetime.fromtimestamp(now.timestamp(), UTC)
     return now.astimezone(UTC)
-
-
-def _as_timedelta(value: timedelta | float) -> timedelta:
-    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 # One encoder instance per class: `default` holds no state, and building one per token costs time.

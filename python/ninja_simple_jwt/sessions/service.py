@@ -7,7 +7,7 @@ JWT_REFRESH_REUSE_GRACE of its rotation (two tabs, a retried request), when it g
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -120,8 +120,6 @@ def refresh_session(refresh_token: str) -> IssuedTokens:
         # Another request rotated this token first: from here on it is a used-up token.
         session = _live_session(claims)
     grace = s.JWT_REFRESH_REUSE_GRACE
-    if not isinstance(grace, timedelta):
-        grace = timedelta(seconds=grace)
     if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= grace:
         return IssuedTokens(encode_token(payload, TokenTypes.ACCESS)[0])
     end_sessions(sessions, EndReason.REFRESH_REUSE)

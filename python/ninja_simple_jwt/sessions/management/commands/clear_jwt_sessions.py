@@ -29,8 +29,6 @@ class Command(BaseCommand):
             raise CommandError("--ended-days must be 0 or more.")
         now = timezone.now()
         leeway = ninja_simple_jwt_settings.JWT_LEEWAY
-        if not isinstance(leeway, timedelta):
-            leeway = timedelta(seconds=leeway)
         # A refresh token is accepted until exp + leeway: its row must outlive that.
         stale = Q(expires_at__lt=now - leeway) | Q(revoked_at__lt=now - timedelta(days=ended_days))
         deleted, _ = JwtSession.objects.filter(stale).delete()

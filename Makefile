@@ -1,5 +1,6 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
-# make test   build everything and run every test suite (cargo test; pytest, with Chromium and gunicorn)
+# make test   build everything and run every test suite (cargo test; pytest, with Chromium, gunicorn,
+#             PostgreSQL and Redis)
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest
 # make fuzz   each cargo-fuzz target for FUZZ_SECONDS (600); prints the inputs run per target
@@ -28,6 +29,8 @@ endef
 /usr/bin/chromium: ; $(call apt_install,chromium)
 /usr/bin/wrk: ; $(call apt_install,wrk)
 /usr/bin/openssl: ; $(call apt_install,openssl)
+/usr/lib/postgresql: ; $(call apt_install,postgresql)
+/usr/bin/redis-server: ; $(call apt_install,redis-server)
 
 $(STAMP): requirements-dev.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
@@ -52,8 +55,12 @@ test-rust:
 	mkdir -p target && cargo test --no-default-features 2>&1 | tee target/cargo-test.log
 	@grep -Eq "test result: ok\. [1-9][0-9]* passed" target/cargo-test.log || { echo "cargo test ran no test"; exit 1; }
 
-test-python: $(BUILT) /usr/bin/chromium
+# The suites without the sessions app; then the sessions suites on SQLite, and on a real PostgreSQL and
+# Redis that the tests start on loopback (tests/services.py).
+test-python: $(BUILT) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server
 	$(PY) -m pytest
+	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings
+	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings_postgres
 
 demo: $(BUILT)
 	cd example && ../$(PY) manage.py demo_setup

@@ -284,7 +284,7 @@ def test_moving_to_another_algorithm_keeps_tokens_of_the_old_one(tmp_path: Path)
     with gunicorn(sys.executable, tmp_path, env, workers=2) as server:
         before = sign_in(server)
         assert jwt.get_unverified_header(before["access"])["alg"] == "RS256"
-        assert "Rotated to a Ed25519 (EdDSA) key pair" in manage(tmp_path, env, "make_jwt_key", "--rotate")
+        assert "Rotated to an Ed25519 (EdDSA) key pair" in manage(tmp_path, env, "make_jwt_key", "--rotate")
         time.sleep(RELOAD_SECONDS + 0.5)
         after = sign_in(server)
         assert jwt.get_unverified_header(after["access"])["alg"] == "EdDSA"

@@ -1,5 +1,6 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
-# make test   build everything and run every test suite (cargo test; pytest, with Chromium and gunicorn)
+# make test   build everything and run every test suite (cargo test; pytest, with Chromium, gunicorn,
+#             PostgreSQL and Redis)
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest, the release workflow against GitHub's schema
 # make wheel  dist/: the abi3 manylinux2014 wheel (Python 3.10+, glibc 2.17+) and the sdist
@@ -30,6 +31,8 @@ endef
 /usr/bin/chromium: ; $(call apt_install,chromium)
 /usr/bin/wrk: ; $(call apt_install,wrk)
 /usr/bin/openssl: ; $(call apt_install,openssl)
+/usr/lib/postgresql: ; $(call apt_install,postgresql)
+/usr/bin/redis-server: ; $(call apt_install,redis-server)
 
 $(STAMP): requirements-dev.txt requirements-test.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
@@ -68,12 +71,16 @@ test-rust:
 	mkdir -p target && cargo test --no-default-features 2>&1 | tee target/cargo-test.log
 	@grep -Eq "test result: ok\. [1-9][0-9]* passed" target/cargo-test.log || { echo "cargo test ran no test"; exit 1; }
 
-test-python: $(BUILT) /usr/bin/chromium
+# The suites without the sessions app; then the sessions suites on SQLite, and on a real PostgreSQL and
+# Redis that the tests start on loopback (tests/services.py).
+test-python: $(BUILT) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server
 	$(PY) -m pytest
+	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings
+	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings_postgres
 
 # Installs the wheel into a fresh virtualenv per cell (no Rust on PATH) and runs the pytest suites there;
 # then builds a wheel from the sdist as pip does where no wheel fits (isolated, maturin from PyPI).
-test-matrix: $(WHEEL_STAMP) /usr/bin/chromium
+test-matrix: $(WHEEL_STAMP) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server
 	tests/matrix.sh $(DIST)/*-cp310-abi3-manylinux*_x86_64*.whl
 	rm -rf target/sdist-build
 	$(VENV)/bin/pip wheel -q --disable-pip-version-check --no-deps $(DIST)/*.tar.gz -w target/sdist-build

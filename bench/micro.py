@@ -1,21 +1,28 @@
 """Per-token timings in one process, printed as one JSON object.
 
-    python bench/micro.py api       encode_token / decode_token of whichever ninja_simple_jwt is installed
-    python bench/micro.py compare   the same, and PyJWT with key objects parsed once, in alternate rounds
-    python bench/micro.py threads   signing throughput of 1 and 2 threads (is the GIL released?)
+    python bench/micro.py api         encode_token / decode_token of whichever ninja_simple_jwt is installed
+    python bench/micro.py compare     the same, and PyJWT with key objects parsed once, in alternate rounds
+    python bench/micro.py threads     signing throughput of 1 and 2 threads (is the GIL released?)
+    python bench/micro.py algorithms  ES256 and EdDSA sign / verify, and verifying with 3 keys against 1
 
-Runs in a directory holding jwt-signing.pem and jwt-signing.pub (the default key paths). Each figure is
-the median of several rounds, a round being enough calls to take about a fifth of a second. Rounds of
-the things compared alternate, so that a slow patch of the machine hits both alike.
+Runs in a directory holding jwt-signing.pem and jwt-signing.pub (the default key paths); `algorithms`
+makes its own keys with `make_jwt_key`, in subdirectories. Each figure is the median of several rounds,
+a round being enough calls to take about a fifth of a second of CPU. Times are the process's CPU time,
+as `openssl speed` counts by default, so that other work on a shared machine neither counts nor skews
+the ratios to OpenSSL. Rounds of the things compared alternate, so that a slow patch of the machine
+(caches, frequency) hits both alike.
 """
 
+import io
 import json
+import shutil
 import statistics
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 ROUNDS = 9
@@ -36,22 +43,24 @@ def setup_django(**jwt_settings: Any) -> None:
     django.setup()
 
 
-def per_call_us(fns: dict[str, Callable[[], Any]]) -> dict[str, float]:
-    """Microseconds per call of each function: the median over ROUNDS, the functions' rounds alternating."""
+def per_call_us(fns: dict[str, Callable[[], Any]], round_count: int = ROUNDS) -> dict[str, float]:
+    """CPU microseconds per call of each function: the median over `round_count` rounds, the functions'
+    rounds alternating."""
+    clock = time.process_time
     calls = {}
     for name, fn in fns.items():
-        start = time.perf_counter()
+        start = clock()
         fn()
-        calls[name] = max(1, int(ROUND_SECONDS / max(time.perf_counter() - start, 1e-7)))
+        calls[name] = max(1, int(ROUND_SECONDS / max(clock() - start, 1e-7)))
         for _ in range(min(calls[name], 100)):  # warm-up
             fn()
     rounds: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(ROUNDS):
+    for _ in range(round_count):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = clock()
             for _ in range(calls[name]):
                 fn()
-            rounds[name].append((time.perf_counter() - start) / calls[name])
+            rounds[name].append((clock() - start) / calls[name])
     return {name: statistics.median(times) * 1e6 for name, times in rounds.items()}
 
 
@@ -144,6 +153,60 @@ def bench_threads() -> dict[str, float]:
     return {"one_thread_per_s": one, "two_threads_per_s": two, "scaling": two / one}
 
 
+def key_settings(algorithm: str, directory: str) -> dict[str, Any]:
+    """Settings for keys of `algorithm` kept in `directory`, emptied first, with no token remembered."""
+    shutil.rmtree(directory, ignore_errors=True)
+    return {
+        "JWT_ALGORITHM": algorithm,
+        "JWT_REMEMBERED_TOKENS": 0,
+        "JWT_PRIVATE_KEY_PATH": f"{directory}/jwt-signing.pem",
+        "JWT_PUBLIC_KEY_PATH": f"{directory}/jwt-signing.pub",
+        "JWT_PREVIOUS_PUBLIC_KEYS_PATH": f"{directory}/jwt-signing.previous.pub",
+    }
+
+
+def bench_algorithms() -> dict[str, float]:
+    """ES256 and EdDSA through the public API, keys made by `make_jwt_key`, every verification doing the
+    signature work; then RS256 verification with a key set of three keys (two retired by `--rotate`)
+    against a set of the current key alone, the token signed by the current key. The two sets are timed
+    in the core's decode_token, the call the public decode_token makes, so that their rounds alternate."""
+    setup_django(JWT_REMEMBERED_TOKENS=0)
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from ninja_simple_jwt import _core
+    from ninja_simple_jwt.jwt.key_retrieval import key_ring
+    from ninja_simple_jwt.jwt.token_operations import TokenTypes, encode_token
+
+    figures = {}
+    for algorithm in ("ES256", "EdDSA"):
+        with override_settings(NINJA_SIMPLE_JWT=key_settings(algorithm, algorithm)):
+            call_command("make_jwt_key", "--force", stdout=io.StringIO())
+            times = per_call_us(api_functions())
+        figures[f"{algorithm}_sign_us"] = times["sign_us"]
+        figures[f"{algorithm}_verify_us"] = times["verify_us"]
+
+    with override_settings(NINJA_SIMPLE_JWT=key_settings("RS256", "rotated")):
+        call_command("make_jwt_key", "--force", stdout=io.StringIO())
+        for _ in range(2):
+            call_command("make_jwt_key", "--rotate", stdout=io.StringIO())
+        three = key_ring.key_set()
+        with open("rotated/jwt-signing.pub", "rb") as f:
+            one = _core.KeySet([_core.VerifyingKey(f.read())], None, 0)
+        token, _ = encode_token(PAYLOAD, TokenTypes.ACCESS)
+    if len(three.kids) != 3 or three.kids[0] != one.kids[0] or three.remembered:
+        raise RuntimeError(f"expected a set of 3 keys, the current one first: {three!r}")
+    now = datetime.now(timezone.utc)
+    sets = per_call_us(
+        {
+            "verify_1_key_us": lambda: _core.decode_token(one, token, "access", now, 10.0),
+            "verify_3_keys_us": lambda: _core.decode_token(three, token, "access", now, 10.0),
+        },
+        round_count=2 * ROUNDS + 1,  # the difference sought is a few percent of the time measured
+    )
+    return {**figures, **sets}
+
+
 if __name__ == "__main__":
-    benches = {"api": bench_api, "compare": bench_compare, "threads": bench_threads}
+    benches = {"api": bench_api, "compare": bench_compare, "threads": bench_threads, "algorithms": bench_algorithms}
     print(json.dumps(benches[sys.argv[1]]()))

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 sys.path.insert(0, str(REPO))
 
+from tests import services  # noqa: E402
 from tests.servers import USER, demo_setup, example_env, gunicorn  # noqa: E402
 
 
@@ -39,13 +40,17 @@ def run_json(python: str, script: str, mode: str | None, workdir: Path) -> dict[
     return figures
 
 
-def openssl_speed(seconds: int) -> dict[str, float]:
-    """`openssl speed rsa2048`: microseconds per private-key signature and per verification."""
+# The machine-readable summary of `openssl speed -mr`, up to the signatures and verifications per second:
+# +F2:<index>:<bits>:... for RSA, +F4:<index>:<bits>:... for ECDSA, +F6:<index>:<bits>:<name>:... for EdDSA.
+OPENSSL_SUMMARY = {"rsa2048": r"\+F2:\d+:2048", "ecdsap256": r"\+F4:\d+:256", "ed25519": r"\+F6:\d+:253:Ed25519"}
+
+
+def openssl_speed(seconds: int, algorithm: str = "rsa2048") -> dict[str, float]:
+    """`openssl speed ALGORITHM`: microseconds per private-key signature and per verification."""
     out = subprocess.run(
-        ["openssl", "speed", "-mr", "-seconds", str(seconds), "rsa2048"], capture_output=True, text=True, check=True
+        ["openssl", "speed", "-mr", "-seconds", str(seconds), algorithm], capture_output=True, text=True, check=True
     ).stdout
-    # The machine-readable summary: +F2:<index>:<bits>:<signs per s>:<verifications per s>
-    match = re.search(r"^\+F2:\d+:2048:([\d.]+):([\d.]+)", out, re.MULTILINE)
+    match = re.search(rf"^{OPENSSL_SUMMARY[algorithm]}:([\d.]+):([\d.]+)", out, re.MULTILINE)
     if not match:
         raise RuntimeError(f"unexpected output of openssl speed:\n{out}")
     return {"sign_us": 1e6 / float(match[1]), "verify_us": 1e6 / float(match[2])}
@@ -60,16 +65,29 @@ class Load:
     bad: int  # non-2xx responses, socket errors and timeouts
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str] | None = None, post: str | None = None) -> Load:
-    """One wrk run: 1 thread, 4 connections (2 sync workers, each with a request queued behind it)."""
-    args = ["wrk", "--threads", "1", "--connections", "4", "--duration", f"{seconds}s", "--timeout", "10s"]
+def wrk(
+    url: str,
+    seconds: int,
+    headers: dict[str, str] | None = None,
+    post: str | None = None,
+    rotate: list[str] | None = None,
+) -> Load:
+    """One wrk run: 1 thread, 4 connections (2 sync workers, each with a request queued behind it).
+
+    With `rotate` (refresh tokens, one a connection): rotating token-refresh, one thread a connection,
+    each sending the refresh token its last answer gave it (rotate.lua).
+    """
+    threads = len(rotate) if rotate else 1
+    args = ["wrk", "--threads", str(threads), "--connections", str(threads if rotate else 4)]
+    args += ["--duration", f"{seconds}s", "--timeout", "10s"]
     for key, value in (headers or {}).items():
         args += ["--header", f"{key}: {value}"]
     if post is not None:
         args += ["--script", str(BENCH / "post.lua")]
-    out = subprocess.run(
-        [*args, url], capture_output=True, text=True, check=True, env={**os.environ, "WRK_BODY": post or ""}
-    ).stdout
+    if rotate:
+        args += ["--script", str(BENCH / "rotate.lua")]
+    env = {**os.environ, "WRK_BODY": post or "", "WRK_TOKENS": ",".join(rotate or [])}
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True, env=env).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not rate:
         raise RuntimeError(f"unexpected output of wrk:\n{out}")
@@ -82,7 +100,8 @@ def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int
     """Requests per second on three routes of the example project, per implementation (median of rounds)."""
     results: dict[str, dict[str, list[Load]]] = {name: {} for name in pythons}
     with ExitStack() as stack:
-        env = example_env(workdir)
+        # Stateless, as the original (which has no sessions app).
+        env = example_env(workdir, EXAMPLE_SESSIONS="0")
         servers = {
             name: stack.enter_context(gunicorn(python, workdir, env, name=name)) for name, python in pythons.items()
         }
@@ -110,6 +129,57 @@ def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int
             "bad": sum(load.bad for loads in routes.values() for load in loads),
         }
         for name, routes in results.items()
+    }
+
+
+def bench_sessions(workdir: Path, seconds: int, rounds: int) -> dict[str, Any]:
+    """This package with the sessions app, on PostgreSQL and Redis: the open route, the protected route
+    with access revocation checked on Redis, and rotating mobile token-refresh (medians of rounds); and
+    where a rotating refresh's time goes (bench/rotation.py, in one process)."""
+    pg_port, redis_port = services.free_port(), services.free_port()
+    results: dict[str, list[Load]] = {}
+    with services.postgres(pg_port), services.redis(redis_port):
+        services.create_database(pg_port, "example")
+        env = example_env(
+            workdir,
+            EXAMPLE_PG_HOST="127.0.0.1",
+            EXAMPLE_PG_PORT=str(pg_port),
+            EXAMPLE_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        )
+        demo_setup(sys.executable, workdir, env)
+        with gunicorn(sys.executable, workdir, env, name="sessions") as server:
+            url = server.url
+            access = server.request("POST", "/api/auth/mobile/sign-in", USER).json()["access"]
+
+            def refresh_tokens() -> list[str]:
+                # A session of its own for each connection; every round starts new ones.
+                return [server.request("POST", "/api/auth/mobile/sign-in", USER).json()["refresh"] for _ in range(4)]
+
+            plan: dict[str, tuple[str, dict[str, str]]] = {
+                "open": (url + "/api/public-hello", {}),
+                "protected": (url + "/api/hello", {"Authorization": f"Bearer {access}"}),
+                "refresh": (url + "/api/auth/mobile/token-refresh", {}),
+            }
+            for route, (target, headers) in plan.items():  # warm-up
+                wrk(target, 1, headers, rotate=refresh_tokens() if route == "refresh" else None)
+            for i in range(rounds):
+                for route, (target, headers) in plan.items():
+                    log(f"wrk round {i + 1}/{rounds}: {route}, sessions on PostgreSQL and Redis")
+                    rotate = refresh_tokens() if route == "refresh" else None
+                    results.setdefault(route, []).append(wrk(target, seconds, headers, rotate=rotate))
+        log("where a rotating refresh's time goes")
+        profile = subprocess.run(
+            [sys.executable, str(BENCH / "rotation.py")],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return {
+        **{route: statistics.median(load.requests_per_s for load in loads) for route, loads in results.items()},
+        "bad": sum(load.bad for loads in results.values() for load in loads),
+        "profile": json.loads(profile),
     }
 
 
@@ -147,6 +217,8 @@ class Target:
 
 def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
     ours, orig, ssl, http, mem = r["ours"], r["original"], r["openssl"], r["http"], r["memory"]
+    algs, ssl_ec = r["algorithms"], {"ES256": r["openssl_ecdsap256"], "EdDSA": r["openssl_ed25519"]}
+    sessions, profile = r["sessions"], r["sessions"]["profile"]
     lines = [
         f"Machine: {machine()}.",
         "",
@@ -163,6 +235,20 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         f"| mobile token-refresh, req/s | {http['ours']['refresh']:,.0f} | {http['original']['refresh']:,.0f} | | |",
         f"| non-2xx responses and socket errors | {http['ours']['bad']} | {http['original']['bad']} | | |",
         "",
+        "With the sessions app, on PostgreSQL and Redis (same gunicorn, 2 workers):",
+        "",
+        "| | req/s |",
+        "|---|---:|",
+        f"| open route | {sessions['open']:,.0f} |",
+        f"| same route behind `HttpJwtAuth`, access revocation checked on Redis | {sessions['protected']:,.0f} |",
+        f"| mobile token-refresh with rotation | {sessions['refresh']:,.0f} |",
+        f"| non-2xx responses and socket errors | {sessions['bad']} |",
+        "",
+        f"A rotating refresh, in one process through Django's test client: {profile['total_us']:,.0f} µs, of "
+        f"which signing two tokens {profile['sign_us']:,.0f} µs, the database ({profile['queries']:.0f} queries) "
+        f"{profile['database_us']:,.0f} µs, verifying the refresh token {profile['verify_us']:,.0f} µs, and "
+        f"Django, django-ninja and the view {profile['django_us']:,.0f} µs.",
+        "",
         f"Signing threads: 1 thread {r['threads']['one_thread_per_s']:,.0f}/s, "
         f"2 threads {r['threads']['two_threads_per_s']:,.0f}/s. "
         f"Resident memory: {mem['verify']['calls']:,} verifications from {mem['verify']['after_warmup_kib']:,} KiB "
@@ -170,10 +256,42 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         f"{mem['sign']['calls']:,} signatures from {mem['sign']['after_warmup_kib']:,} KiB "
         f"to {mem['sign']['last_kib']:,} KiB (max {mem['sign']['max_kib']:,}).",
         "",
+        "Per algorithm, this package (keys made by `make_jwt_key`, no token remembered) and OpenSSL:",
+        "",
+        "| algorithm | sign, µs | OpenSSL sign, µs | verify, µs | OpenSSL verify, µs |",
+        "|---|---:|---:|---:|---:|",
+        f"| RS256 (RSA-2048) | {ours['sign_us']:,.1f} | {ssl['sign_us']:,.1f} | {ours['verify_us']:,.1f} | "
+        f"{ssl['verify_us']:,.1f} |",
+        *(
+            f"| {name} ({curve}) | {algs[f'{name}_sign_us']:,.1f} | {ssl_ec[name]['sign_us']:,.1f} | "
+            f"{algs[f'{name}_verify_us']:,.1f} | {ssl_ec[name]['verify_us']:,.1f} |"
+            for name, curve in (("ES256", "P-256"), ("EdDSA", "Ed25519"))
+        ),
+        "",
+        f"RS256 verification with a key set of 3 keys (2 retired), the token signed by the current key: "
+        f"{algs['verify_3_keys_us']:,.2f} µs; with the current key alone: {algs['verify_1_key_us']:,.2f} µs.",
+        "",
     ]
     targets = [
-        Target("signing / OpenSSL sign", ours["sign_us"] / ssl["sign_us"], 1.25, at_least=False),
-        Target("verification / OpenSSL verify", ours["verify_us"] / ssl["verify_us"], 2.0, at_least=False),
+        Target("RS256 signing / OpenSSL sign", ours["sign_us"] / ssl["sign_us"], 1.1, at_least=False),
+        Target("RS256 verification / OpenSSL verify", ours["verify_us"] / ssl["verify_us"], 1.3, at_least=False),
+        *(
+            Target(
+                f"{name} {what} / OpenSSL {verb}",
+                algs[f"{name}_{verb}_us"] / ssl_ec[name][f"{verb}_us"],
+                1.25,
+                at_least=False,
+            )
+            for name in ("ES256", "EdDSA")
+            for what, verb in (("signing", "sign"), ("verification", "verify"))
+        ),
+        Target(
+            "verification with 3 keys in the set, over 1 key",
+            algs["verify_3_keys_us"] - algs["verify_1_key_us"],
+            1,
+            at_least=False,
+            unit=" µs",
+        ),
         Target("original's signing time / ours", orig["sign_us"] / ours["sign_us"], 50, at_least=True),
         Target("original's verification time / ours", orig["verify_us"] / ours["verify_us"], 3, at_least=True),
         Target("PyJWT's signing time / ours", ours["pyjwt_sign_us"] / ours["sign_us"], 1, at_least=True),
@@ -181,7 +299,21 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         Target("2 signing threads / 1", r["threads"]["scaling"], 1.7, at_least=True),
         Target("protected route / open route", http["ours"]["protected"] / http["ours"]["open"], 0.85, at_least=True),
         Target("token-refresh / original's", http["ours"]["refresh"] / http["original"]["refresh"], 20, at_least=True),
-        Target("non-2xx responses and socket errors", http["ours"]["bad"], 0, at_least=False, unit=""),
+        Target(
+            "rotating refresh on PostgreSQL / original's refresh",
+            sessions["refresh"] / http["original"]["refresh"],
+            15,
+            at_least=True,
+        ),
+        Target(
+            "protected route with revocation / open route",
+            sessions["protected"] / sessions["open"],
+            0.80,
+            at_least=True,
+        ),
+        Target(
+            "non-2xx responses and socket errors", http["ours"]["bad"] + sessions["bad"], 0, at_least=False, unit=""
+        ),
         Target("memory growth over 1M verifications", mem["verify"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
         Target("memory growth over 100k signatures", mem["sign"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
     ]
@@ -208,8 +340,13 @@ def main() -> int:
     results: dict[str, Any] = {}
     log("openssl speed rsa2048")
     results["openssl"] = openssl_speed(seconds=5)
+    for algorithm in ("ecdsap256", "ed25519"):
+        log(f"openssl speed {algorithm}")
+        results[f"openssl_{algorithm}"] = openssl_speed(seconds=3, algorithm=algorithm)
     log("this package and PyJWT, per token")
     results["ours"] = run_json(sys.executable, "micro.py", "compare", workdir)
+    log("this package, ES256 and EdDSA per token, and a key set of 3 keys")
+    results["algorithms"] = run_json(sys.executable, "micro.py", "algorithms", workdir)
     log("the original package, per token")
     results["original"] = run_json(args.original, "micro.py", "api", workdir)
     log("signing in 1 and 2 threads")
@@ -220,6 +357,8 @@ def main() -> int:
     results["http"] = bench_http(
         {"ours": sys.executable, "original": args.original}, workdir, args.seconds, args.rounds
     )
+    log("the sessions app on PostgreSQL and Redis")
+    results["sessions"] = bench_sessions(workdir, args.seconds, args.rounds)
 
     (workdir / "results.json").write_text(json.dumps(results, indent=2))
     table, targets = report(results)

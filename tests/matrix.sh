@@ -85,9 +85,17 @@ from ninja_simple_jwt import _core
 assert "site-packages" in _core.__file__ and _core.__file__.endswith(".abi3.so"), _core.__file__
 print("Python", sys.version.split()[0], "Django", version("Django"), "django-ninja", version("django-ninja"),
       "ninja_simple_jwt", ninja_simple_jwt.__version__, "from", _core.__file__)'
+    # The same three runs as `make test-python`: the suites, then the sessions suites on SQLite and on
+    # PostgreSQL and Redis.
     status=0
-    in_venv "$venv" python -m pytest -q -p no:cacheprovider 2>&1 | tee "$log" || status=$?
-    summary=$(grep -E "(passed|failed|error).* in [0-9.]+s" "$log" | tail -n 1 | sed -E "s/ in [0-9.]+s.*//")
+    : >"$log"
+    for suite in "" "tests/sessions --ds=tests.sessions.settings" "tests/sessions --ds=tests.sessions.settings_postgres"; do
+        # shellcheck disable=SC2086 # $suite is words
+        in_venv "$venv" python -m pytest -q -p no:cacheprovider $suite 2>&1 | tee -a "$log" || status=$?
+    done
+    totals=$(grep -E "(passed|failed|error).* in [0-9.]+s" "$log" | grep -Eo "[0-9]+ (passed|failed|errors?)" || true)
+    summary="$(awk '$2 == "passed" {s += $1} END {print s + 0}' <<<"$totals") passed"
+    summary+=", $(awk '$2 != "passed" {s += $1} END {print s + 0}' <<<"$totals") failed or errors"
     [[ $status == 0 ]] && verdict=pass || { verdict=FAIL; failed=1; }
     RESULTS+=("| $python_version | $django | $ninja | $verdict | $summary | $((SECONDS - started)) s |")
 done

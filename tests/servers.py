@@ -82,19 +82,28 @@ def demo_setup(python: str, workdir: Path, env: dict[str, str]) -> str:
 
 @contextmanager
 def gunicorn(
-    python: str, workdir: Path, env: dict[str, str], workers: int = 2, name: str = "gunicorn", access_log: bool = False
+    python: str,
+    workdir: Path,
+    env: dict[str, str],
+    workers: int = 2,
+    name: str = "gunicorn",
+    access_log: bool = False,
+    access_log_format: str = "%(m)s %(U)s %(s)s",
+    host: str = "127.0.0.1",
 ) -> Iterator[Server]:
     """The example project under gunicorn with `workers` sync workers, from the environment of `python`.
 
-    With `access_log`, the log gets a line per request: method, path and status.
+    With `access_log`, the log gets a line per request in `access_log_format` (gunicorn's atoms; by
+    default method, path and status). `host` is a loopback address (127.0.0.2 is one too on Linux: two
+    servers, two hosts).
     """
-    port = free_port()
+    port = free_port(host)
     gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
     log = workdir / f"{name}.log"
     with log.open("w") as log_file:
-        command = [gunicorn_bin, "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--error-logfile", "-"]
+        command = [gunicorn_bin, "project.wsgi", "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
         if access_log:
-            command += ["--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s"]
+            command += ["--access-logfile", "-", "--access-logformat", access_log_format]
         process = subprocess.Popen(
             command,
             cwd=workdir,
@@ -106,13 +115,13 @@ def gunicorn(
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=1):
+                with urllib.request.urlopen(f"http://{host}:{port}/api/ping", timeout=1):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
-        yield Server(f"http://127.0.0.1:{port}", workdir, log)
+        yield Server(f"http://{host}:{port}", workdir, log)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -46,7 +46,7 @@ def test_url_names_are_the_originals() -> None:
     assert reverse("api-1.0.0:mobile_token_refresh") == MOBILE_REFRESH
     assert reverse("api-1.0.0:web_signin") == WEB_SIGN_IN
     assert reverse("api-1.0.0:web_token_refresh") == WEB_REFRESH
-    assert reverse("api-1.0.0:web_signout") == WEB_SIGN_OUT
+    assert reverse("api-1.0.0:web_sign_out") == WEB_SIGN_OUT
 
 
 class TestMobile:
@@ -236,3 +236,34 @@ def test_openapi_schema_documents_the_bodies(client: Client) -> None:
     ref = sign_in["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/SignInRequest")
     assert set(schema["components"]["schemas"]["SignInRequest"]["required"]) == {"username", "password"}
+
+
+class TestWithoutTheSessionsApp:
+    """Stateless, as the original: no sid, no rotation, sign-out only checks what it is given."""
+
+    def test_tokens_have_no_sid_and_refresh_returns_only_an_access_token(self, client: Client, user: Any) -> None:
+        tokens = post(client, MOBILE_SIGN_IN, {"username": "alice", "password": PASSWORD}).json()
+        assert "sid" not in decode_token(tokens["refresh"], None)
+        assert "sid" not in decode_token(tokens["access"], None)
+        response = post(client, MOBILE_REFRESH, {"refresh": tokens["refresh"]})
+        assert response.status_code == 200
+        assert set(response.json()) == {"access"}
+        assert post(client, MOBILE_REFRESH, {"refresh": tokens["refresh"]}).status_code == 200
+        assert client.get("/api/protected/me", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}").status_code == 200
+
+    def test_web_sign_out_needs_a_valid_cookie_or_access_token(self, user: Any) -> None:
+        signed_in = post(Client(), WEB_SIGN_IN, {"username": "alice", "password": PASSWORD})
+        access = signed_in.json()["access"]
+        assert Client().post(WEB_SIGN_OUT).status_code == 401
+        assert Client().post(WEB_SIGN_OUT, HTTP_COOKIE="refresh=garbage").status_code == 401
+        assert Client().post(WEB_SIGN_OUT, HTTP_AUTHORIZATION="Bearer garbage").status_code == 401
+        response = Client().post(WEB_SIGN_OUT, HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert response.status_code == 204
+        assert response.cookies["refresh"]["max-age"] == 0
+
+    def test_mobile_sign_out(self, client: Client, user: Any) -> None:
+        tokens = post(client, MOBILE_SIGN_IN, {"username": "alice", "password": PASSWORD}).json()
+        assert reverse("api-1.0.0:mobile_sign_out") == "/api/auth/mobile/sign-out"
+        assert post(client, "/api/auth/mobile/sign-out", {"refresh": tokens["refresh"]}).status_code == 204
+        assert post(client, "/api/auth/mobile/sign-out", {"refresh": tokens["access"]}).status_code == 401
+        assert post(client, "/api/auth/mobile/sign-out", "{").status_code == 422

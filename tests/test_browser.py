@@ -263,3 +263,68 @@ def test_an_unreachable_server_is_reported(site: Server, context: BrowserContext
     page.click("#call-api")
     expect(page.locator("#result")).to_have_text("The server could not be reached. Try again.")
     assert errors == []
+
+
+def click(page: Page, button: str) -> None:
+    """Clicks without waiting for anything: the page's handler runs on while the test goes on."""
+    page.evaluate(f"document.getElementById('{button}').click()")
+
+
+def test_two_tabs_refreshing_at_the_same_moment_both_stay_signed_in(site: Server, context: BrowserContext) -> None:
+    first = context.new_page()
+    sign_in(first, site.url)
+    signed_in_cookie = {c["name"]: c["value"] for c in context.cookies()}["refresh"]
+    second = context.new_page()
+    second.goto(site.url + "/")
+    first.reload()  # neither tab has an access token now
+    before = len(refresh_statuses(site))
+    click(first, "call-api")
+    click(second, "call-api")
+    for page in (first, second):
+        expect(page.locator("#result")).to_contain_text("Hello, demo!")
+    # One refresh rotated the cookie; the other, with the same cookie, came within the grace.
+    assert refresh_statuses(site, after=before, count=2) == ["200", "200"]
+    rotated = {c["name"]: c["value"] for c in context.cookies()}["refresh"]
+    assert rotated != signed_in_cookie
+    # The tabs go on with the rotated cookie.
+    second.reload()
+    call_api(second).to_contain_text("Hello, demo!")
+    assert refresh_statuses(site, after=before, count=3) == ["200", "200", "200"]
+
+
+def test_signing_out_in_one_tab_ends_the_others_session_at_its_next_refresh(
+    short_lived_site: Server, context: BrowserContext
+) -> None:
+    first = context.new_page()
+    sign_in(first, short_lived_site.url)
+    second = context.new_page()
+    second.goto(short_lived_site.url + "/")
+    call_api(second).to_contain_text("Hello, demo!")
+    with first.expect_response(lambda r: r.url.endswith("/api/auth/web/sign-out")) as signed_out:
+        first.click("#sign-out")
+    assert signed_out.value.status == 204
+    time.sleep(ACCESS_SECONDS + 1)  # the second tab's access token expires: its next call refreshes
+    call_api(second).to_have_text("Please sign in.")
+    expect(second.locator("#state")).to_have_text("Not signed in.")
+
+
+def test_sign_out_everywhere_ends_the_sessions_of_other_browsers(site: Server, browser: Browser) -> None:
+    phone, laptop = browser.new_context(), browser.new_context()
+    try:
+        on_phone, on_laptop = phone.new_page(), laptop.new_page()
+        sign_in(on_phone, site.url)
+        sign_in(on_laptop, site.url)
+        on_phone.reload()
+        with on_phone.expect_response(lambda r: r.url.endswith("/api/auth/sessions/revoke-all")) as revoked:
+            on_phone.click("#sign-out-everywhere")
+        assert revoked.value.status == 204
+        expect(on_phone.locator("#result")).to_have_text("Signed out everywhere.")
+        assert "refresh" not in {c["name"] for c in phone.cookies()}
+        screenshot(on_phone, "signed-out-everywhere")
+        # The laptop still has its cookie, but its session has ended.
+        assert "refresh" in {c["name"] for c in laptop.cookies()}
+        on_laptop.reload()
+        call_api(on_laptop).to_have_text("Please sign in.")
+    finally:
+        phone.close()
+        laptop.close()

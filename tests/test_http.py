@@ -47,8 +47,9 @@ def test_mobile_flow(server: Server) -> None:
     me = server.request("GET", "/api/me", headers={"Authorization": f"Bearer {tokens['access']}"}).json()
     assert me["username"] == "demo" and me["claims"]["token_type"] == "access"
 
+    # The example rotates refresh tokens.
     refreshed = server.request("POST", "/api/auth/mobile/token-refresh", {"refresh": tokens["refresh"]})
-    assert refreshed.status == 200 and set(refreshed.json()) == {"access"}
+    assert refreshed.status == 200 and set(refreshed.json()) == {"access", "refresh"}
     again = server.request("GET", "/api/hello", headers={"Authorization": f"Bearer {refreshed.json()['access']}"})
     assert again.status == 200
 
@@ -63,11 +64,18 @@ def test_web_flow(server: Server) -> None:
 
     refreshed = server.request("POST", "/api/auth/web/token-refresh", headers={"Cookie": f"refresh={refresh}"})
     assert refreshed.status == 200 and set(refreshed.json()) == {"access"}
+    rotated = SimpleCookie(refreshed.headers["Set-Cookie"])["refresh"].value
+    assert rotated != refresh
 
-    signed_out = server.request("POST", "/api/auth/web/sign-out")
+    # The browser sends the cookie only to token-refresh: the page signs out with its access token.
+    assert server.request("POST", "/api/auth/web/sign-out").status == 401
+    access = refreshed.json()["access"]
+    signed_out = server.request("POST", "/api/auth/web/sign-out", headers={"Authorization": f"Bearer {access}"})
     assert signed_out.status == 204
     cleared = SimpleCookie(signed_out.headers["Set-Cookie"])["refresh"]
     assert cleared.value == "" and cleared["max-age"] == "0" and cleared["path"] == "/api/auth/web/token-refresh"
+    refused = server.request("POST", "/api/auth/web/token-refresh", headers={"Cookie": f"refresh={rotated}"})
+    assert refused.status == 401
 
 
 @pytest.mark.parametrize(
@@ -136,3 +144,12 @@ def test_production_settings_need_a_secret_key(tmp_path: Path) -> None:
         [sys.executable, str(EXAMPLE / "manage.py"), "check"], env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "EXAMPLE_DEBUG=0 needs EXAMPLE_SECRET_KEY" in result.stderr
+
+
+def test_the_example_runs_without_the_sessions_app(tmp_path: Path) -> None:
+    # What `make bench` serves to this package and the original alike.
+    env = example_env(tmp_path, EXAMPLE_SESSIONS="0")
+    command = [sys.executable, str(EXAMPLE / "manage.py"), "shell", "-c"]
+    script = "from project.urls import api; print(sorted(p for p in api.get_openapi_schema()['paths']))"
+    paths = subprocess.run([*command, script], env=env, capture_output=True, text=True, check=True).stdout
+    assert "/api/auth/web/sign-out" in paths and "/api/auth/sessions/" not in paths

@@ -192,11 +192,11 @@ def test_other_processes_follow_a_rotation(tmp_path: Path, monkeypatch: pytest.M
         make_jwt_key("--rotate")
     assert key_ring.key_set() is before  # the reload interval has not passed
     new_public = (tmp_path / "jwt-signing.pub").read_bytes()
+    from ninja_simple_jwt.jwt.token_operations import _now
+
     new_set = _core.KeySet(
         [_core.VerifyingKey(new_public)], _core.SigningKey((tmp_path / "jwt-signing.pem").read_bytes())
     )
-    from ninja_simple_jwt.jwt.token_operations import _now
-
     token, _ = _core.encode_token(new_set, {"user_id": 2}, "access", _now(), timedelta(minutes=5))
     # A token from a worker that already signs with the new key: its kid is unknown here, so the keys are
     # read again at once, and both old and new tokens verify.
@@ -400,3 +400,46 @@ def test_make_keys_follows_jwt_algorithm() -> None:
             private, public = make_keys()
             assert _core.SigningKey(private).algorithm == algorithm
             assert _core.SigningKey(private).kid == kid_of(public)
+
+
+@pytest.mark.parametrize("vanishing", ["private", "previous"])
+def test_a_file_missing_for_a_moment_loses_no_key(monkeypatch: pytest.MonkeyPatch, vanishing: str) -> None:
+    # A storage that deletes before it saves leaves a moment with no file; a process reading then keeps
+    # its signing key and its retired keys (found by the rotation load test).
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_KEY_RELOAD_INTERVAL": 0}):
+        make_jwt_key()
+        first = access()
+        make_jwt_key("--rotate")
+        key_ring.key_set()
+        real = key_retrieval.read_stored
+        misses = [1]
+
+        def read_stored(kind: str) -> bytes | None:
+            if kind == vanishing and misses:
+                misses.pop()
+                return None
+            return real(kind)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(key_retrieval, "read_stored", read_stored)
+        key_set = key_ring.key_set()  # this read meets the missing file
+        assert misses == []
+        assert key_set.can_sign and len(key_set.kids) == 2
+        assert decode_token(first, TokenTypes.ACCESS)["user_id"] == 1
+        # A file that stays gone is believed: the process no longer signs.
+        if vanishing == "private":
+            monkeypatch.setattr(key_retrieval, "read_stored", lambda kind: None if kind == "private" else real(kind))
+            with pytest.raises(exceptions.InvalidKeyError, match="No JWT private key"):
+                access()
+
+
+def test_rotating_on_local_disk_never_removes_a_key_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ninja_simple_jwt.jwt.key_store import LocalDiskKeyStorage
+
+    make_jwt_key()
+
+    def refuse(self: Any, name: str) -> None:
+        raise AssertionError(f"{name} deleted: readers would find no key")
+
+    monkeypatch.setattr(LocalDiskKeyStorage, "delete", refuse)
+    make_jwt_key("--rotate")
+    make_jwt_key("--force")

@@ -1,4 +1,4 @@
-"""Settings of the example project: a django-ninja API behind ninja_simple_jwt, on SQLite.
+"""Settings of the example project: a django-ninja API behind ninja_simple_jwt, with sessions, on SQLite.
 
 Environment variables, so that one file serves the demo, the tests and a deployment:
 - EXAMPLE_DEBUG: "1" (the default) for development; "0" for production, which then needs
@@ -7,7 +7,17 @@ Environment variables, so that one file serves the demo, the tests and a deploym
   and sends HSTS.
 - EXAMPLE_ALLOWED_HOSTS: comma-separated (default: the loopback names).
 - EXAMPLE_DB: the SQLite file.
+- EXAMPLE_PG_HOST (with EXAMPLE_PG_PORT, EXAMPLE_PG_NAME, EXAMPLE_PG_USER, EXAMPLE_PG_PASSWORD): use
+  PostgreSQL instead of SQLite.
+- EXAMPLE_REDIS_URL: Django's RedisCache at this URL, and access tokens of ended sessions refused at
+  once in every worker and host (JWT_REVOKE_ACCESS_TOKENS). Without it: the local-memory cache.
 - EXAMPLE_ACCESS_SECONDS: access-token lifetime in seconds, with no leeway (the browser tests make it short).
+- EXAMPLE_JWT_ALGORITHM: JWT_ALGORITHM, the algorithm `demo_setup` and `make_jwt_key` make keys for
+  ("RS256", the default, "ES256" or "EdDSA").
+- EXAMPLE_KEY_RELOAD_SECONDS: JWT_KEY_RELOAD_INTERVAL in seconds (the rotation tests make it short).
+- EXAMPLE_REUSE_GRACE_SECONDS: JWT_REFRESH_REUSE_GRACE in seconds (default 10).
+- EXAMPLE_SESSIONS: "0" leaves out the sessions app: stateless tokens, as the original package (which has
+  no such app: `make bench` serves this project with it too).
 """
 
 import os
@@ -33,8 +43,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # the templates and static files of the API docs page
     "ninja_simple_jwt",
+    "ninja_simple_jwt.sessions",  # sessions that end: rotation, sign-out, the session list
     "demo",
 ]
+SESSIONS = os.environ.get("EXAMPLE_SESSIONS", "1") == "1"
+if not SESSIONS:
+    INSTALLED_APPS.remove("ninja_simple_jwt.sessions")
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,16 +78,46 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
+if os.environ.get("EXAMPLE_PG_HOST"):
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["EXAMPLE_PG_HOST"],
+        "PORT": os.environ.get("EXAMPLE_PG_PORT", "5432"),
+        "NAME": os.environ.get("EXAMPLE_PG_NAME", "example"),
+        "USER": os.environ.get("EXAMPLE_PG_USER", "postgres"),
+        "PASSWORD": os.environ.get("EXAMPLE_PG_PASSWORD", ""),
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# The keys live where `make_rsa` writes them by default: jwt-signing.pem and jwt-signing.pub in the
-# directory the server runs in. Everything else is left at its default, as the README documents it.
+# The keys live where `make_jwt_key` writes them by default: jwt-signing.pem and jwt-signing.pub in the
+# directory the server runs in, and jwt-signing.previous.pub once they are rotated. Everything else is left
+# at its default, as the README documents it.
 NINJA_SIMPLE_JWT: dict[str, object] = {}
+if SESSIONS:
+    NINJA_SIMPLE_JWT["JWT_ROTATE_REFRESH_TOKENS"] = True
+if os.environ.get("EXAMPLE_REUSE_GRACE_SECONDS"):
+    NINJA_SIMPLE_JWT["JWT_REFRESH_REUSE_GRACE"] = timedelta(seconds=float(os.environ["EXAMPLE_REUSE_GRACE_SECONDS"]))
+if os.environ.get("EXAMPLE_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["EXAMPLE_REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    if SESSIONS:
+        NINJA_SIMPLE_JWT["JWT_REVOKE_ACCESS_TOKENS"] = True
 if os.environ.get("EXAMPLE_ACCESS_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_ACCESS_TOKEN_LIFETIME"] = timedelta(seconds=float(os.environ["EXAMPLE_ACCESS_SECONDS"]))
     NINJA_SIMPLE_JWT["JWT_LEEWAY"] = timedelta(0)
+if os.environ.get("EXAMPLE_JWT_ALGORITHM"):
+    NINJA_SIMPLE_JWT["JWT_ALGORITHM"] = os.environ["EXAMPLE_JWT_ALGORITHM"]
+if os.environ.get("EXAMPLE_KEY_RELOAD_SECONDS"):
+    NINJA_SIMPLE_JWT["JWT_KEY_RELOAD_INTERVAL"] = timedelta(seconds=float(os.environ["EXAMPLE_KEY_RELOAD_SECONDS"]))
 
 LOGGING = {
     "version": 1,

@@ -239,7 +239,10 @@ class JwtSettings(BaseModel):
     # How long clients may cache the JWKS (Cache-Control: max-age).
     JWKS_MAX_AGE: DurationOrZero = timedelta(minutes=5)
 
-    # Issue 9: refresh-token rotation and revocation (need the ninja_simple_jwt.sessions app).
+    # The sessions app (ninja_simple_jwt.sessions in INSTALLED_APPS): token-refresh also returns a new
+    # refresh token and uses up the one presented; a used-up one presented again after the grace ends
+    # its session. Ending a session also refuses its access tokens, through the cache
+    # JWT_REVOCATION_CACHE names, when JWT_REVOKE_ACCESS_TOKENS is on.
     JWT_ROTATE_REFRESH_TOKENS: bool = False
     JWT_REFRESH_REUSE_GRACE: DurationOrZero = timedelta(seconds=10)
     JWT_REVOKE_ACCESS_TOKENS: bool = False

@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 from ninja_simple_jwt.auth.token_user import load_user, token_user_class
 from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token
+from ninja_simple_jwt.sessions.revocation import check_not_revoked
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import keys_unavailable
 from ninja_simple_jwt.users import claim_attributes
@@ -49,6 +50,8 @@ class HttpJwtAuth(HttpBearer):
         """The verified claims of `token`, or None (django-ninja then answers 401)."""
         try:
             claims = decode_token(token, token_type=TokenTypes.ACCESS)
+            if ninja_simple_jwt_settings.JWT_REVOKE_ACCESS_TOKENS:
+                check_not_revoked(claims)  # 503 if the cache cannot be reached
             load = self.load_user_from_db
             if load is None:
                 s = ninja_simple_jwt_settings

@@ -101,7 +101,9 @@ def _aware(value: datetime) -> datetime:
 def _save(kind: KeyKind, content: bytes) -> str:
     storage: Any = key_storage(kind)
     path = key_path(kind)
-    if storage.exists(path):
+    # A storage that replaces a file in one step keeps it there throughout; others would save under a
+    # new name beside the old file, so it goes first (readers then see it missing for a moment).
+    if not getattr(storage, "replaces_atomically", False) and storage.exists(path):
         storage.delete(path)
     name: str = storage.save(path, ContentFile(content))
     if name != path:

@@ -148,8 +148,17 @@ class _Sources:
     private: bytes | None
     private_error: str | None
     public: bytes
-    retired: tuple[bytes, ...]
+    retired: tuple[bytes, ...] | None  # None: no file of retired keys
     extra: tuple[bytes, ...]
+
+    def lost_something_of(self, before: "_Sources | None") -> bool:
+        """Whether a file that `before` had is gone: a storage that deletes before it saves was caught
+        between the two, or the file was really removed."""
+        if before is None:
+            return False
+        return (before.private is not None and self.private is None) or (
+            before.retired is not None and self.retired is None
+        )
 
 
 def _read_sources() -> _Sources:
@@ -160,7 +169,8 @@ def _read_sources() -> _Sources:
     except InvalidKeyError as e:
         # A process that only verifies needs no private key; one that signs is told why it cannot.
         private, private_error = None, str(e)
-    retired = tuple(key.pem for key in reversed(read_retired_keys()))
+    stored = read_stored("previous")
+    retired = None if stored is None else tuple(key.pem for key in reversed(parse_retired_keys(stored)))
     extra = tuple(_as_bytes(pem) for pem in ninja_simple_jwt_settings.JWT_EXTRA_PUBLIC_KEYS)
     return _Sources(private, private_error, public, retired, extra)
 
@@ -176,7 +186,7 @@ def _build(sources: _Sources) -> KeySet:
     s = ninja_simple_jwt_settings
     inline = s.JWT_PUBLIC_KEY is not None
     current = _parse(sources.public, "JWT_PUBLIC_KEY" if inline else f"public key at {_where('public')}", VerifyingKey)
-    others = [_parse(pem, f"retired public key in {_where('previous')}", VerifyingKey) for pem in sources.retired]
+    others = [_parse(pem, f"retired public key in {_where('previous')}", VerifyingKey) for pem in sources.retired or ()]
     others += [_parse(pem, "key in JWT_EXTRA_PUBLIC_KEYS", VerifyingKey) for pem in sources.extra]
     signing = None
     if sources.private is not None:
@@ -260,10 +270,17 @@ class KeyRing:
         return float(ninja_simple_jwt_settings.JWT_KEY_RELOAD_INTERVAL.total_seconds())
 
     def _read(self) -> None:
-        """Reads the sources and builds a new set if they changed. Called with the lock held."""
+        """Reads the sources and builds a new set if they changed. Called with the lock held.
+
+        A pair that does not match, or a file that was there and is gone, may be a rotation caught half
+        written: read again a moment later, up to three times, before believing it.
+        """
         for attempt in range(3):
             try:
                 sources = _read_sources()
+                if sources.lost_something_of(self._sources) and attempt < 2:
+                    time.sleep(0.1)
+                    continue
                 if sources != self._sources:
                     key_set = _build(sources)
                     if self._set is not None:
@@ -271,14 +288,15 @@ class KeyRing:
                     self._set, self._sources = key_set, sources
                 break
             except InvalidKeyError as e:
-                if self._set is not None:
-                    # Keep serving with the keys we have; a rotation may be half written.
-                    logger.warning("Keeping the JWT keys in use: %s", e)
-                    self._read_at = time.monotonic() - self._interval() + UNKNOWN_KID_RELOAD_GAP
-                    return
-                if not isinstance(e, KeyMismatchError) or attempt == 2:
+                if isinstance(e, KeyMismatchError) and attempt < 2:
+                    time.sleep(0.1)
+                    continue
+                if self._set is None:
                     raise
-                time.sleep(0.1)
+                # Keep serving with the keys we have, and look again soon.
+                logger.warning("Keeping the JWT keys in use: %s", e)
+                self._read_at = time.monotonic() - self._interval() + UNKNOWN_KID_RELOAD_GAP
+                return
         self._read_at = time.monotonic()
 
 

@@ -18,6 +18,9 @@ class LocalDiskKeyStorage(Storage):
     A save replaces the file atomically: a reader sees the old key or the new one, never half of one.
     """
 
+    # `save` replaces an existing file in one step (see `_save`): make_jwt_key need not delete it first.
+    replaces_atomically = True
+
     def path(self, name: str) -> str:
         return os.path.abspath(name)
 

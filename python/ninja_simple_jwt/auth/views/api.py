@@ -2,7 +2,7 @@
 
 import logging
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -23,15 +23,19 @@ from ninja_simple_jwt.auth.views.schemas import (
 )
 from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import (
+    TokenTypes,
+    decode_token,
     get_access_token_for_user,
     get_access_token_from_refresh_token,
     get_refresh_token_for_user,
 )
+from ninja_simple_jwt.sessions import sessions_enabled
+from ninja_simple_jwt.sessions.api import sessions_router
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
 
-__all__ = ["mobile_auth_router", "web_auth_router"]
+__all__ = ["mobile_auth_router", "sessions_router", "web_auth_router"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
@@ -48,36 +52,83 @@ def _sign_in(request: HttpRequest, payload: SignInRequest) -> AbstractBaseUser:
     return user
 
 
-def _refresh(refresh_token: str | None) -> str:
+def _issue(request: HttpRequest, user: AbstractBaseUser) -> tuple[str, dict[str, Any], str]:
+    """A refresh token, its claims and an access token: of a new session when the sessions app is installed."""
+    with usable_keys():
+        if sessions_enabled():
+            from ninja_simple_jwt.sessions.service import start_session
+
+            access_token, refresh_token, refresh_claims = start_session(request, user)
+            assert refresh_token is not None and refresh_claims is not None
+            return refresh_token, refresh_claims, access_token
+        refresh_token, refresh_claims = get_refresh_token_for_user(user)
+        access_token, _ = get_access_token_for_user(user)
+    return refresh_token, refresh_claims, access_token
+
+
+def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
+    """A new access token, and with rotation (sessions app) a new refresh token and its claims."""
     if not refresh_token:
         raise AuthenticationError(message="No refresh token was given.")
     try:
         with usable_keys():
+            if sessions_enabled():
+                from ninja_simple_jwt.sessions.service import refresh_session
+
+                return refresh_session(refresh_token)
             access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
         # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
         logger.info("Refused a refresh token: %s", e)
         raise AuthenticationError(message="The refresh token is invalid or expired.") from e
-    return access_token
+    return access_token, None, None
+
+
+def _sign_out(claims: dict[str, Any] | None) -> None:
+    """Ends the session the verified claims name (sessions app); 401 without claims."""
+    if claims is None:
+        raise AuthenticationError(message="Sign-out needs a valid refresh token or access token.")
+    if sessions_enabled() and isinstance(claims.get("sid"), str):
+        from ninja_simple_jwt.sessions.models import EndReason
+        from ninja_simple_jwt.sessions.service import end_session
+
+        end_session(claims["sid"], EndReason.SIGN_OUT)
+
+
+def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        with usable_keys():
+            return decode_token(token, token_type=token_type)
+    except InvalidTokenError as e:
+        logger.info("Refused a token at sign-out: %s", e)
+        return None
 
 
 @mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
 @throttle_sign_in
 def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
     """Signs in: returns a refresh and an access token."""
-    user = _sign_in(request, payload)
-    with usable_keys():
-        refresh_token, _ = get_refresh_token_for_user(user)
-        access_token, _ = get_access_token_for_user(user)
+    refresh_token, _, access_token = _issue(request, _sign_in(request, payload))
     return {"refresh": refresh_token, "access": access_token}
 
 
-@mobile_auth_router.post("/token-refresh", response=MobileTokenRefreshResponse, url_name="mobile_token_refresh")
+@mobile_auth_router.post(
+    "/token-refresh", response=MobileTokenRefreshResponse, url_name="mobile_token_refresh", exclude_none=True
+)
 def mobile_token_refresh(
     request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]
-) -> dict[str, str]:
-    """Returns a new access token for a valid refresh token."""
-    return {"access": _refresh(payload.refresh)}
+) -> dict[str, str | None]:
+    """Returns a new access token for a valid refresh token, and with rotation a new refresh token."""
+    access_token, refresh_token, _ = _refresh(payload.refresh)
+    return {"access": access_token, "refresh": refresh_token}
+
+
+@mobile_auth_router.post("/sign-out", response={204: None}, url_name="mobile_sign_out")
+def mobile_sign_out(request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]) -> None:
+    """Ends the refresh token's session (with the sessions app)."""
+    _sign_out(_claims(payload.refresh, TokenTypes.REFRESH))
 
 
 @web_auth_router.post("/sign-in", response=WebSignInResponse, url_name="web_signin")
@@ -86,23 +137,35 @@ def web_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonOnlyBody(...)]
 ) -> dict[str, str]:
     """Signs in: returns an access token, and sets the refresh token in an HttpOnly cookie."""
-    user = _sign_in(request, payload)
-    with usable_keys():
-        refresh_token, refresh_claims = get_refresh_token_for_user(user)
-        access_token, _ = get_access_token_for_user(user)
+    refresh_token, refresh_claims, access_token = _issue(request, _sign_in(request, payload))
     _set_refresh_cookie(response, refresh_token, expires=datetime.fromtimestamp(refresh_claims["exp"], timezone.utc))
     return {"access": access_token}
 
 
 @web_auth_router.post("/token-refresh", response=WebSignInResponse, url_name="web_token_refresh")
-def web_token_refresh(request: HttpRequest) -> dict[str, str]:
-    """Returns a new access token for the refresh token in the cookie."""
-    return {"access": _refresh(request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME))}
+def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
+    """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
+    access_token, refresh_token, refresh_claims = _refresh(
+        request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+    )
+    if refresh_token is not None and refresh_claims is not None:
+        expires = datetime.fromtimestamp(refresh_claims["exp"], timezone.utc)
+        _set_refresh_cookie(response, refresh_token, expires=expires)
+    return {"access": access_token}
 
 
-@web_auth_router.post("/sign-out", response={204: None}, url_name="web_signout")
+@web_auth_router.post("/sign-out", response={204: None}, url_name="web_sign_out")
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
-    """Clears the refresh cookie."""
+    """Ends the session of the refresh cookie, or else of the bearer access token; clears the cookie.
+
+    The browser sends the cookie only under its Path, which may not include this route: then the page
+    signs out with its access token. 401 when neither is valid.
+    """
+    claims = _claims(request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME), TokenTypes.REFRESH)
+    if claims is None:
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        claims = _claims(token, TokenTypes.ACCESS) if scheme.lower() == "bearer" else None
+    _sign_out(claims)
     # Expire it with the attributes sign-in set: browsers match a cookie by name, domain and path, and
     # may refuse to replace a Secure cookie with one that is not (Django's delete_cookie drops Secure).
     _set_refresh_cookie(response, "", expires="Thu, 01 Jan 1970 00:00:00 GMT", max_age=0)

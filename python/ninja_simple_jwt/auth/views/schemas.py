@@ -40,6 +40,8 @@ class MobileTokenRefreshRequest(Schema):
 
 class MobileTokenRefreshResponse(Schema):
     access: str
+    # With JWT_ROTATE_REFRESH_TOKENS (sessions app) only; otherwise left out of the body.
+    refresh: str | None = None
 
 
 class WebSignInResponse(Schema):

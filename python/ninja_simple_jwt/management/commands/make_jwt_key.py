@@ -62,9 +62,9 @@ class Command(BaseCommand):
             )
         except (KeyPairExistsError, InvalidKeyError) as e:
             raise CommandError(str(e)) from e
-        kind = {"RS256": f"{bits}-bit RSA", "ES256": "P-256 (ES256)", "EdDSA": "Ed25519 (EdDSA)"}[algorithm]
+        kind = {"RS256": f"a {bits}-bit RSA", "ES256": "a P-256 (ES256)", "EdDSA": "an Ed25519 (EdDSA)"}[algorithm]
         verb = "Rotated to" if rotate else "Made"
-        self.stdout.write(self.style.SUCCESS(f"{verb} a {kind} key pair."))
+        self.stdout.write(self.style.SUCCESS(f"{verb} {kind} key pair."))
         self.stdout.write(f"Private key (keep it secret): {_where('private', private_name)}")
         self.stdout.write(f"Public key: {_where('public', public_name)}")
         if rotate:

@@ -1,0 +1,68 @@
+"""`sessions_router`: the caller's live sessions, to list and end (mount it at /auth/sessions/)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+
+__all__ = ["SessionOut", "sessions_router"]
+
+sessions_router = Router(auth=HttpJwtAuth(), tags=["sessions"])
+
+
+class SessionOut(Schema):
+    id: str
+    created: datetime
+    last_used: datetime
+    user_agent: str
+    current: bool
+
+
+def _caller(request: HttpRequest) -> tuple[Any, Any]:
+    # The service imports the models: only when a route runs, so that mounting needs no app at import.
+    claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]
+    return request.user.pk, claims.get("sid")
+
+
+@sessions_router.get("/", response=list[SessionOut], url_name="sessions_list")
+def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
+    """The caller's live sessions, newest first; `current` marks the one of this access token."""
+    from ninja_simple_jwt.sessions.service import live_sessions
+
+    user_id, sid = _caller(request)
+    return [
+        {
+            "id": s.id.hex,
+            "created": s.created_at,
+            "last_used": s.last_used_at,
+            "user_agent": s.user_agent,
+            "current": s.id.hex == sid,
+        }
+        for s in live_sessions(user_id)
+    ]
+
+
+# Before "/{session_id}": django-ninja matches paths in the order routes are declared.
+@sessions_router.post("/revoke-all", response={204: None}, url_name="sessions_revoke_all")
+def revoke_all_sessions(request: HttpRequest) -> None:
+    """Ends every session of the caller, this one included."""
+    from ninja_simple_jwt.sessions.models import EndReason
+    from ninja_simple_jwt.sessions.service import end_user_sessions
+
+    user_id, _ = _caller(request)
+    end_user_sessions(user_id, EndReason.REVOKE_ALL)
+
+
+@sessions_router.delete("/{session_id}", response={204: None}, url_name="sessions_end")
+def end_one_session(request: HttpRequest, session_id: str) -> None:
+    """Ends one of the caller's sessions; 404 for an id that is not one of theirs."""
+    from ninja_simple_jwt.sessions.models import EndReason
+    from ninja_simple_jwt.sessions.service import end_session
+
+    user_id, _ = _caller(request)
+    if not end_session(session_id, EndReason.ENDED_BY_USER, user_id=user_id):
+        raise HttpError(404, "No such session.")

@@ -1,0 +1,127 @@
+"""PostgreSQL and Redis for the sessions suites, the two-server test and `make bench`.
+
+Debian's servers (installed by the Makefile), each started on loopback in a temporary directory of its
+own and stopped afterwards. PostgreSQL refuses to run as root: as root it runs as the `postgres` user the
+Debian package creates.
+"""
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+POSTGRES_USER = "postgres"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _postgres_bin() -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if not versions:
+        raise RuntimeError("PostgreSQL is missing: install Debian's package postgresql (the Makefile does).")
+    return versions[-1].parent
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes] | None, log: Path, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start:\n{log.read_text() if log.exists() else ''}") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def postgres(port: int) -> Iterator[None]:
+    """A PostgreSQL server on 127.0.0.1:`port`, user `postgres` without a password (trust on loopback).
+
+    Durability is off (fsync, synchronous_commit): the data dies with the test run anyway.
+    """
+    bindir = _postgres_bin()
+    tmp = Path(tempfile.mkdtemp(prefix="ninja-jwt-postgres-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam(POSTGRES_USER)
+        os.chown(tmp, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", POSTGRES_USER, "--"]
+    data, log = tmp / "data", tmp / "postgres.log"
+    try:
+        subprocess.run(
+            [
+                *as_user,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                POSTGRES_USER,
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
+            )
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            _wait_for_port(port, None, log, "PostgreSQL")
+            yield
+        finally:
+            subprocess.run(
+                [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                check=False,
+                capture_output=True,
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def redis(port: int) -> Iterator[None]:
+    """A Redis server on 127.0.0.1:`port`, keeping nothing on disk."""
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(server):
+        raise RuntimeError("Redis is missing: install Debian's package redis-server (the Makefile does).")
+    tmp = Path(tempfile.mkdtemp(prefix="ninja-jwt-redis-"))
+    log = tmp / "redis.log"
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    command += ["--dir", str(tmp), "--logfile", str(log), "--daemonize", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process, log, "Redis")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def create_database(port: int, name: str) -> None:
+    """Makes the database `name` on the server of `postgres(port)`."""
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, user=POSTGRES_USER, dbname="postgres", autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')

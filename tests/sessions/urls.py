@@ -3,7 +3,7 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from ninja_simple_jwt.auth.views.api import mobile_auth_router, sessions_router, web_auth_router
-from tests.urls import from_db, protected
+from tests.routes import from_db, protected
 
 api = NinjaAPI()
 api.add_router("/auth/mobile/", mobile_auth_router)

@@ -1,7 +1,26 @@
 """The test settings with the sessions app installed, on SQLite and the local-memory cache."""
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from tests.settings import *  # noqa: F403
 from tests.settings import INSTALLED_APPS, MIDDLEWARE
+
+# A database file rather than SQLite's shared in-memory one: there, concurrent writers (the concurrent
+# refresh test) get "database table is locked" at once, where a file makes them wait their turn.
+_DB_DIR = tempfile.mkdtemp(prefix="jwt-sessions-db-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+_DB = str(Path(_DB_DIR) / "test.sqlite3")
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": _DB,
+        "TEST": {"NAME": _DB},
+        "OPTIONS": {"timeout": 30},
+    }
+}
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,

@@ -103,11 +103,12 @@ def decode_token(
     key_set: KeySet,
     token: str,
     token_type: str | None,
-    now: datetime,
+    now: float,
     leeway: float = 0.0,
 ) -> dict[str, Any]:
-    """Verifies `token` with the set and returns its claims; raises a `ninja_simple_jwt.exceptions` error
-    otherwise (`UnknownKeyIdError` when its `kid` names no key of the set)."""
+    """Verifies `token` at `now` (seconds since the epoch) with the set and returns its claims; raises a
+    `ninja_simple_jwt.exceptions` error otherwise (`UnknownKeyIdError` when its `kid` names no key of
+    the set)."""
 
 def decode_unverified(token: str) -> dict[str, Any]:
     """The claims of `token` without any check. Never use this to authenticate."""

@@ -237,7 +237,8 @@ fn encode_token<'py>(
     Ok((token, data))
 }
 
-/// Verifies `token` with the set and returns its claims; raises a `ninja_simple_jwt.exceptions` error
+/// Verifies `token` at `now` (seconds since the epoch: a float crosses into Rust faster than a datetime)
+/// with the set and returns its claims; raises a `ninja_simple_jwt.exceptions` error
 /// otherwise.
 #[pyfunction]
 #[pyo3(signature = (key_set, token, token_type, now, leeway = 0.0))]
@@ -246,12 +247,12 @@ fn decode_token<'py>(
     key_set: &KeySet,
     token: &str,
     token_type: Option<&str>,
-    now: DateTime<FixedOffset>,
+    now: f64,
     leeway: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let expect = Expectations {
         token_type,
-        now: now.timestamp_micros() as f64 / 1e6,
+        now,
         leeway,
     };
     let claims = py.detach(|| catch_panics(token_refused, || key_set.0.verify(token, &expect)))?;

@@ -110,18 +110,18 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     expected = None if token_type is None else TokenTypes(token_type).value
     leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
     try:
-        return _core.decode_token(key_ring.key_set(), token, expected, _now(), leeway)
+        return _core.decode_token(key_ring.key_set(), token, expected, timezone.now().timestamp(), leeway)
     except UnknownKeyIdError:
         # Signed by a key made since this process read the keys (a rotation elsewhere), or made up.
         if not key_ring.read_for_unknown_kid():
             raise
-        return _core.decode_token(key_ring.key_set(), token, expected, _now(), leeway)
+        return _core.decode_token(key_ring.key_set(), token, expected, timezone.now().timestamp(), leeway)
 
 
 def _now() -> datetime:
     # Django's clock, so freezegun and time-machine work in users' tests, in UTC. A naive value
     # (USE_TZ = False) is read by its own timestamp(), as the original did: local time for a real
-    # datetime, UTC for freezegun's.
+    # datetime, UTC for freezegun's. Verification takes that timestamp directly.
     now = timezone.now()
     if now.tzinfo is None:
         return datetime.fromtimestamp(now.timestamp(), dt_timezone.utc)

@@ -225,16 +225,16 @@ class KeyRing:
         self._lock = threading.Lock()
         self._set: KeySet | None = None
         self._sources: _Sources | None = None
-        self._read_at = 0.0
+        self._next_read_at = 0.0  # time.monotonic() after which the sources are read again
         self._unknown_kid_read_at = float("-inf")
 
     def key_set(self) -> KeySet:
         """The current key set, read again first if JWT_KEY_RELOAD_INTERVAL has passed."""
         key_set = self._set
-        if key_set is not None and time.monotonic() - self._read_at < self._interval():
+        if key_set is not None and time.monotonic() < self._next_read_at:
             return key_set
         with self._lock:
-            if self._set is None or time.monotonic() - self._read_at >= self._interval():
+            if self._set is None or time.monotonic() >= self._next_read_at:
                 self._read()
             assert self._set is not None
             return self._set
@@ -295,9 +295,9 @@ class KeyRing:
                     raise
                 # Keep serving with the keys we have, and look again soon.
                 logger.warning("Keeping the JWT keys in use: %s", e)
-                self._read_at = time.monotonic() - self._interval() + UNKNOWN_KID_RELOAD_GAP
+                self._next_read_at = time.monotonic() + UNKNOWN_KID_RELOAD_GAP
                 return
-        self._read_at = time.monotonic()
+        self._next_read_at = time.monotonic() + self._interval()
 
 
 key_ring = KeyRing()

@@ -96,18 +96,16 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the process look for
     new keys once. `verify=False` returns the claims unchecked: never use that to authenticate.
     """
-    if isinstance(token, bytes | bytearray):
-        try:
-            token = bytes(token).decode("ascii")
-        except UnicodeDecodeError:
-            raise DecodeError("Invalid token: not ASCII.") from None
-    elif not isinstance(token, str):
-        raise DecodeError("Invalid token: expected a string.")
-    elif not token.isascii():
+    if type(token) is not str:
+        if not isinstance(token, bytes | bytearray | str):
+            raise DecodeError("Invalid token: expected a string.")
+        token = token.decode("ascii", "replace") if isinstance(token, bytes | bytearray) else str(token)
+    if not token.isascii():
         raise DecodeError("Invalid token: not ASCII.")
     if not verify:
         return _core.decode_unverified(token)
-    expected = None if token_type is None else TokenTypes(token_type).value
+    # A TokenTypes member is the string the core wants (this is the path of every request).
+    expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
     leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
     try:
         return _core.decode_token(key_ring.key_set(), token, expected, timezone.now().timestamp(), leeway)

@@ -136,17 +136,8 @@ def bench_sessions(workdir: Path, seconds: int, rounds: int) -> dict[str, Any]:
     """This package with the sessions app, on PostgreSQL and Redis: the open route, the protected route
     with access revocation checked on Redis, and rotating mobile token-refresh (medians of rounds); and
     where a rotating refresh's time goes (bench/rotation.py, in one process)."""
-    pg_port, redis_port = services.free_port(), services.free_port()
     results: dict[str, list[Load]] = {}
-    with services.postgres(pg_port), services.redis(redis_port):
-        services.create_database(pg_port, "example")
-        env = example_env(
-            workdir,
-            EXAMPLE_PG_HOST="127.0.0.1",
-            EXAMPLE_PG_PORT=str(pg_port),
-            EXAMPLE_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        )
-        demo_setup(sys.executable, workdir, env)
+    with services.example_on_postgres_and_redis(workdir) as env:
         with gunicorn(sys.executable, workdir, env, name="sessions") as server:
             url = server.url
             access = server.request("POST", "/api/auth/mobile/sign-in", USER).json()["access"]

@@ -10,6 +10,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -125,3 +126,23 @@ def create_database(port: int, name: str) -> None:
 
     with psycopg.connect(host="127.0.0.1", port=port, user=POSTGRES_USER, dbname="postgres", autocommit=True) as db:
         db.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def example_on_postgres_and_redis(workdir: Path, **extra: str) -> Iterator[dict[str, str]]:
+    """PostgreSQL and Redis on free loopback ports, and the environment of the example project using them
+    (`extra` added), its database set up by `demo_setup` in `workdir`."""
+    from tests.servers import demo_setup, example_env
+
+    pg_port, redis_port = free_port(), free_port()
+    with postgres(pg_port), redis(redis_port):
+        create_database(pg_port, "example")
+        env = example_env(
+            workdir,
+            EXAMPLE_PG_HOST="127.0.0.1",
+            EXAMPLE_PG_PORT=str(pg_port),
+            EXAMPLE_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+            **extra,
+        )
+        demo_setup(sys.executable, workdir, env)
+        yield env

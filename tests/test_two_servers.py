@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import services
-from tests.servers import USER, Server, demo_setup, example_env, gunicorn
+from tests.servers import USER, Server, gunicorn
 
 HOSTS = ("127.0.0.1", "127.0.0.2")
 
@@ -16,26 +16,17 @@ HOSTS = ("127.0.0.1", "127.0.0.2")
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     workdir: Path = tmp_path_factory.mktemp("two-servers")
-    pg_port, redis_port = services.free_port(), services.free_port()
-    with services.postgres(pg_port), services.redis(redis_port):
-        services.create_database(pg_port, "example")
-        env = example_env(
-            workdir,
-            EXAMPLE_PG_HOST="127.0.0.1",
-            EXAMPLE_PG_PORT=str(pg_port),
-            EXAMPLE_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-            EXAMPLE_ALLOWED_HOSTS=",".join(HOSTS),
-            EXAMPLE_REUSE_GRACE_SECONDS="0",
-        )
-        demo_setup(sys.executable, workdir, env)
-        with (
-            gunicorn(sys.executable, workdir, env, name="one", host=HOSTS[0]) as one,
-            gunicorn(sys.executable, workdir, env, name="two", host=HOSTS[1]) as two,
-        ):
-            yield one, two
-            for server in (one, two):
-                log = server.log.read_text()
-                assert "Traceback" not in log and "Internal Server Error" not in log, log
+    with (
+        services.example_on_postgres_and_redis(
+            workdir, EXAMPLE_ALLOWED_HOSTS=",".join(HOSTS), EXAMPLE_REUSE_GRACE_SECONDS="0"
+        ) as env,
+        gunicorn(sys.executable, workdir, env, name="one", host=HOSTS[0]) as one,
+        gunicorn(sys.executable, workdir, env, name="two", host=HOSTS[1]) as two,
+    ):
+        yield one, two
+        for server in (one, two):
+            log = server.log.read_text()
+            assert "Traceback" not in log and "Internal Server Error" not in log, log
 
 
 def sign_in(server: Server) -> dict[str, str]:

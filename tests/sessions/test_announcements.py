@@ -1,0 +1,154 @@
+"""The ended sessions' channel on Redis: a session already read live costs no round trip, and no
+announcement, lost subscription or silent one lets an ended session's access token through.
+
+These tests start their own Redis server, on SQLite as on PostgreSQL.
+"""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.test import Client
+
+from ninja_simple_jwt.sessions import announcements
+from ninja_simple_jwt.sessions.announcements import channel_for
+from ninja_simple_jwt.sessions.revocation import KEY_PREFIX, revoke_access_tokens
+from tests import services
+from tests.sessions.test_sessions import ME, MOBILE_SIGN_OUT, bearer, post, session_of, sign_in
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keys")]
+
+
+@pytest.fixture(scope="module")
+def redis_port() -> Iterator[int]:
+    port = services.free_port()
+    with services.redis(port):
+        yield port
+
+
+def redis_cache(port: int, protocol: int = 3) -> dict[str, Any]:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "protocol": protocol},
+    }
+
+
+@pytest.fixture(params=[2, 3], ids=["RESP2", "RESP3"])
+def on_redis(request: Any, settings: Any, redis_port: int) -> Iterator[redis.Redis]:
+    """Access revocation through the cache alias "revocation", on the module's Redis; a client of it.
+
+    In both protocols: they differ in how a subscribed connection answers a ping."""
+    settings.CACHES = {**settings.CACHES, "revocation": redis_cache(redis_port, request.param)}
+    settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
+    client = redis.Redis(port=redis_port)
+    client.flushall()
+    yield client
+    client.close()
+
+
+def gets(client: redis.Redis) -> int:
+    """How many GET commands Redis has served."""
+    return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
+
+
+def read_live(client: Client, access: str, redis_client: redis.Redis) -> None:
+    """Sends requests with `access` until one costs no GET: the session is then remembered."""
+    for _ in range(50):
+        before = gets(redis_client)
+        assert client.get(ME, **bearer(access)).status_code == 200
+        if gets(redis_client) == before:
+            return
+        time.sleep(0.01)  # for the subscription's first answer
+    raise AssertionError("every request read the cache")
+
+
+def end_without_announcing(access_sid: str) -> None:
+    """What another host's write looks like when its announcement is lost: the cache entry alone."""
+    caches["revocation"].set(KEY_PREFIX + access_sid, 1, timeout=60)
+
+
+def test_a_session_read_live_costs_no_round_trip(client: Client, user: Any, on_redis: redis.Redis) -> None:
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    before = gets(on_redis)
+    for _ in range(20):
+        assert client.get(ME, **bearer(tokens["access"])).status_code == 200
+    assert gets(on_redis) == before
+
+
+def test_an_ended_session_is_refused_at_once_though_it_was_read_live(
+    client: Client, user: Any, on_redis: redis.Redis
+) -> None:
+    tokens, other = sign_in(client), sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    read_live(client, other["access"], on_redis)
+    assert post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]}).status_code == 204
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+    assert client.get(ME, **bearer(other["access"])).status_code == 200
+
+
+def test_a_lost_subscription_reads_the_cache_again(
+    client: Client, user: Any, on_redis: redis.Redis, caplog: Any
+) -> None:
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    assert on_redis.client_kill_filter(_type="pubsub") == 1
+    end_without_announcing(session_of(tokens["refresh"]).id.hex)
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+    assert "Lost the ended sessions' channel (ConnectionError)" in caplog.text
+    # A new subscription is made: sessions are remembered again, but none from before the loss.
+    fresh = sign_in(client)
+    time.sleep(announcements.RESUBSCRIBE_AFTER)
+    read_live(client, fresh["access"], on_redis)
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+
+
+def test_a_silent_subscription_is_not_trusted(
+    client: Client, user: Any, on_redis: redis.Redis, monkeypatch: Any
+) -> None:
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    end_without_announcing(session_of(tokens["refresh"]).id.hex)
+    # No answer to a ping for longer than TRUSTED_FOR: as if Redis had stopped answering.
+    later = time.monotonic() + announcements.TRUSTED_FOR + 1
+    monkeypatch.setattr(announcements.time, "monotonic", lambda: later)
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+
+
+def test_an_announcement_during_the_read_is_not_overtaken(user: Any, on_redis: redis.Redis) -> None:
+    channel = channel_for("revocation", caches["revocation"])
+    assert channel is not None
+    sid = "0" * 32
+    for _ in range(100):  # until the subscription has answered
+        if channel.known_live(sid) or channel.ticket() is not None:
+            break
+        time.sleep(0.01)
+    ticket = channel.ticket()
+    assert ticket is not None
+    # Between the ticket and the cache's answer, another host ends the session.
+    revoke_access_tokens([sid])
+    time.sleep(0.1)
+    channel.remember_live(sid, ticket)
+    assert not channel.known_live(sid)
+    channel.remember_live(sid, channel.ticket())
+    assert channel.known_live(sid)
+
+
+def test_redis_stopped_is_503_though_the_session_was_read_live(client: Client, user: Any, settings: Any) -> None:
+    port = services.free_port()
+    with services.redis(port):
+        settings.CACHES = {**settings.CACHES, "revocation": redis_cache(port)}
+        settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
+        tokens = sign_in(client)
+        with redis.Redis(port=port) as redis_client:
+            read_live(client, tokens["access"], redis_client)
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 503
+
+
+def test_other_caches_have_no_channel(settings: Any) -> None:
+    settings.CACHES = {**settings.CACHES, "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert channel_for("local", caches["local"]) is None

@@ -152,3 +152,23 @@ def test_redis_stopped_is_503_though_the_session_was_read_live(client: Client, u
 def test_other_caches_have_no_channel(settings: Any) -> None:
     settings.CACHES = {**settings.CACHES, "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert channel_for("local", caches["local"]) is None
+
+
+def test_an_end_that_cannot_be_announced_is_503_and_ends_nothing(
+    client: Client, user: Any, settings: Any, redis_port: int
+) -> None:
+    with redis.Redis(port=redis_port) as admin:
+        admin.acl_setuser(
+            "no-pubsub", enabled=True, passwords=["+secret-pw"], keys=["*"], commands=["+@all", "-publish"]
+        )
+        try:
+            cache = redis_cache(redis_port)
+            cache["LOCATION"] = f"redis://no-pubsub:secret-pw@127.0.0.1:{redis_port}/0"
+            settings.CACHES = {**settings.CACHES, "revocation": cache}
+            settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
+            tokens = sign_in(client)
+            response = post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]})
+            assert response.status_code == 503
+            assert session_of(tokens["refresh"]).revoked_at is None
+        finally:
+            admin.acl_deluser("no-pubsub")

@@ -50,17 +50,12 @@ def on_redis(request: Any, settings: Any, redis_port: int) -> Iterator[redis.Red
     client.close()
 
 
-def gets(client: redis.Redis) -> int:
-    """How many GET commands Redis has served."""
-    return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
-
-
 def read_live(client: Client, access: str, redis_client: redis.Redis) -> None:
     """Sends requests with `access` until one costs no GET: the session is then remembered."""
     for _ in range(50):
-        before = gets(redis_client)
+        before = services.redis_gets(redis_client)
         assert client.get(ME, **bearer(access)).status_code == 200
-        if gets(redis_client) == before:
+        if services.redis_gets(redis_client) == before:
             return
         time.sleep(0.01)  # for the subscription's first answer
     raise AssertionError("every request read the cache")
@@ -74,10 +69,10 @@ def end_without_announcing(access_sid: str) -> None:
 def test_a_session_read_live_costs_no_round_trip(client: Client, user: Any, on_redis: redis.Redis) -> None:
     tokens = sign_in(client)
     read_live(client, tokens["access"], on_redis)
-    before = gets(on_redis)
+    before = services.redis_gets(on_redis)
     for _ in range(20):
         assert client.get(ME, **bearer(tokens["access"])).status_code == 200
-    assert gets(on_redis) == before
+    assert services.redis_gets(on_redis) == before
 
 
 def test_an_ended_session_is_refused_at_once_though_it_was_read_live(
@@ -113,10 +108,25 @@ def test_a_silent_subscription_is_not_trusted(
     tokens = sign_in(client)
     read_live(client, tokens["access"], on_redis)
     end_without_announcing(session_of(tokens["refresh"]).id.hex)
-    # No answer to a ping for longer than TRUSTED_FOR: as if Redis had stopped answering.
-    later = time.monotonic() + announcements.TRUSTED_FOR + 1
+    # Every ping answered so far was sent longer than TRUSTED_FOR ago, as if the link had stalled since:
+    # whatever answers arrive now, they do not vouch for the last TRUSTED_FOR.
+    later = time.monotonic() + announcements.TRUSTED_FOR + 0.05
     monkeypatch.setattr(announcements.time, "monotonic", lambda: later)
     assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+
+
+def test_a_connection_closed_under_it_is_a_lost_subscription(client: Client, user: Any, on_redis: redis.Redis) -> None:
+    """redis-py closes a connection on an error it re-raises (an interruption, a gevent timeout), and its
+    next read would quietly open a new one that never subscribed: that must not be trusted."""
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    channel = channel_for("revocation", caches["revocation"])
+    assert channel is not None
+    channel._connection.disconnect()
+    end_without_announcing(session_of(tokens["refresh"]).id.hex)
+    for _ in range(3):
+        assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+        time.sleep(announcements.RESUBSCRIBE_AFTER / 2)
 
 
 def test_an_announcement_during_the_read_is_not_overtaken(user: Any, on_redis: redis.Redis) -> None:
@@ -158,17 +168,55 @@ def test_an_end_that_cannot_be_announced_is_503_and_ends_nothing(
     client: Client, user: Any, settings: Any, redis_port: int
 ) -> None:
     with redis.Redis(port=redis_port) as admin:
+        admin.flushall()
         admin.acl_setuser(
-            "no-pubsub", enabled=True, passwords=["+secret-pw"], keys=["*"], commands=["+@all", "-publish"]
+            "no-publish",
+            enabled=True,
+            passwords=["+secret-pw"],
+            keys=["*"],
+            channels=["*"],
+            commands=["+@all", "-publish"],
         )
         try:
             cache = redis_cache(redis_port)
-            cache["LOCATION"] = f"redis://no-pubsub:secret-pw@127.0.0.1:{redis_port}/0"
+            cache["LOCATION"] = f"redis://no-publish:secret-pw@127.0.0.1:{redis_port}/0"
             settings.CACHES = {**settings.CACHES, "revocation": cache}
             settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
             tokens = sign_in(client)
-            response = post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]})
-            assert response.status_code == 503
+            assert post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]}).status_code == 503
             assert session_of(tokens["refresh"]).revoked_at is None
+            # Nothing was written either: the session goes on as before.
+            assert admin.keys("*ended-session*") == []
+            assert client.get(ME, **bearer(tokens["access"])).status_code == 200
         finally:
-            admin.acl_deluser("no-pubsub")
+            admin.acl_deluser("no-publish")
+
+
+def test_with_replicas_every_check_reads_the_cache(settings: Any, redis_port: int) -> None:
+    """A read may come from a replica that is behind: nothing read there may be remembered."""
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    settings.CACHES = {**settings.CACHES, "replicas": {**redis_cache(redis_port), "LOCATION": [url, url]}}
+    assert channel_for("replicas", caches["replicas"]) is None
+
+
+def test_without_the_right_to_subscribe_every_check_reads_the_cache(
+    client: Client, user: Any, settings: Any, redis_port: int, caplog: Any
+) -> None:
+    with redis.Redis(port=redis_port) as admin:
+        admin.acl_setuser(
+            "no-subscribe", enabled=True, passwords=["+secret-pw"], keys=["*"], commands=["+@all", "-subscribe"]
+        )
+        try:
+            cache = redis_cache(redis_port)
+            cache["LOCATION"] = f"redis://no-subscribe:secret-pw@127.0.0.1:{redis_port}/0"
+            settings.CACHES = {**settings.CACHES, "revocation": cache}
+            settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
+            tokens = sign_in(client)
+            before = services.redis_gets(admin)
+            for _ in range(10):
+                assert client.get(ME, **bearer(tokens["access"])).status_code == 200
+                time.sleep(0.02)
+            assert services.redis_gets(admin) - before == 10
+            assert "Lost the ended sessions' channel (NoPermissionError)" in caplog.text
+        finally:
+            admin.acl_deluser("no-subscribe")

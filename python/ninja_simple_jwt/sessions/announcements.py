@@ -1,17 +1,19 @@
 """Ended sessions announced on a Redis channel, so that a worker need not ask Redis on every request.
 
-Ending a session writes its id to the revocation cache (the rule) and then publishes it on a channel of
-the same Redis server (the news). Each process subscribes to the channel and remembers the sessions it
-has already read live from the cache; an announcement forgets that session again. A session it
-remembers is accepted without a round trip; any other is read from the cache as before.
+Ending a session writes its id to the revocation cache (the rule) and publishes it on a channel of the
+same Redis server (the news), both in one MULTI/EXEC: all or nothing. Each process subscribes to the
+channel and remembers the sessions it has read live from the cache; an announcement forgets that session
+again. A session it remembers is accepted without a round trip; any other is read from the cache.
 
-It is only trusted while the subscription provably works: Redis answered one of its pings (sent at most
-every second, from the requests themselves) within the last TRUSTED_FOR seconds, on the connection that
-is still open. Losing the connection forgets everything, and every request reads the cache again until a
-new subscription answers. A session read live is remembered only if no announcement arrived and the
-subscription was not lost while it was being read, so an announcement can never be overtaken.
+The memory is only trusted while the subscription provably works: this connection confirmed its
+subscription, and Redis has answered a ping sent less than TRUSTED_FOR ago (pings go at most every
+PING_EVERY, from the requests themselves). Replies on one connection come in order, so every
+announcement published before that ping was sent has been read. A broken connection forgets everything;
+every request reads the cache until a new subscription answers. A session read live while an
+announcement arrived is not remembered, so an announcement can never be overtaken by a read.
 
-Only Django's own RedisCache has a channel; with any other backend every check reads the cache.
+Only Django's own RedisCache with a single server (and redis-py 5 or later) has a channel: with replicas,
+a read may come from one that is behind. Every other cache is read on every check.
 """
 
 import logging
@@ -19,7 +21,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.cache.backends.base import BaseCache
@@ -31,8 +34,9 @@ logger = logging.getLogger("ninja_simple_jwt")
 
 CHANNEL_KEY = "ninja_simple_jwt:ended-sessions"
 PING = "ninja_simple_jwt"
-PING_EVERY = 1.0
-TRUSTED_FOR = 3.0
+PING_EVERY = 0.1
+TRUSTED_FOR = 0.3
+SILENT_FOR = 5.0  # a subscription that answers no ping for this long is replaced
 RESUBSCRIBE_AFTER = 1.0
 REMEMBERED_AT_MOST = 100_000
 
@@ -41,15 +45,21 @@ def _text(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else value
 
 
+class _Lost(Exception):
+    """The subscription's connection is no longer the one that subscribed."""
+
+
 class Channel:
     """One process's subscription to the channel on which one cache's ended sessions are announced."""
 
     def __init__(self, cache: BaseCache) -> None:
-        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        client_of_cache = cache._cache  # type: ignore[attr-defined]  # Django's RedisCacheClient
         self.name = cache.make_key(CHANNEL_KEY)
         self.pid = os.getpid()
-        self._client = client
-        pool = client.connection_pool
+        self._client = client_of_cache.get_client(write=True)
+        self._dump = client_of_cache._serializer.dumps
+        self._make_key = cache.make_and_validate_key
+        pool = self._client.connection_pool
         # A connection of our own, with the cache's options, that fails instead of retrying: a lost
         # subscription must be noticed, and a retry would hide it.
         from redis.backoff import NoBackoff
@@ -58,17 +68,25 @@ class Channel:
         self._connect_options = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)}
         self._connection_class = pool.connection_class
         self._lock = threading.Lock()
+        self._closed = False
         self._connection: Any = None
+        self._subscribed = False  # this connection has confirmed its subscription
+        self._pings: deque[float] = deque()  # when the pings not answered yet were sent
+        self._answered = -math.inf  # when the last answered ping was sent
         self._subscribe_after = 0.0
-        self._last_ping = -math.inf
-        self._last_pong = -math.inf
         self._live: dict[str, None] = {}  # sessions read live, none of them announced since
         self._news = 0  # announcements received, and subscriptions lost
 
-    def announce(self, session_ids: Iterable[str]) -> None:
-        """Publishes the ended sessions (one round trip). Raises what redis-py raises."""
-        with self._client.pipeline(transaction=False) as pipe:
-            for sid in session_ids:
+    def end(self, keys: Mapping[str, str], timeout: int) -> None:
+        """Writes the cache entries of ended sessions (cache key: session id) and announces the sessions.
+
+        One MULTI/EXEC: if Redis refuses any of it (a connection lost, an ACL), nothing is written.
+        """
+        value = self._dump(1)
+        with self._client.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.set(self._make_key(key), value, ex=timeout)
+            for sid in keys.values():
                 pipe.publish(self.name, sid)
             pipe.execute()
 
@@ -76,8 +94,14 @@ class Channel:
         """Whether `sid` was read live from the cache and has not been announced ended since."""
         with self._lock:
             now = time.monotonic()
-            self._poll(now)
-            return self._trusted(now) and sid in self._live
+            if self._connection is not None:
+                self._poll(now)
+                return self._trusted(now) and sid in self._live
+            if now < self._subscribe_after:
+                return False
+            self._subscribe_after = now + RESUBSCRIBE_AFTER  # the other threads go on meanwhile
+        self._subscribe()  # outside the lock: connecting may take up to socket_connect_timeout
+        return False
 
     def ticket(self) -> int | None:
         """Taken before reading the cache; None while the subscription cannot be trusted."""
@@ -89,7 +113,8 @@ class Channel:
         if ticket is None:
             return
         with self._lock:
-            self._poll(time.monotonic())
+            if self._connection is not None:
+                self._poll(time.monotonic())
             if self._news != ticket:
                 return
             if len(self._live) >= REMEMBERED_AT_MOST:
@@ -99,58 +124,81 @@ class Channel:
     def close(self) -> None:
         """Ends the subscription (of this process only)."""
         with self._lock:
+            self._closed = True
             if self._connection is not None and self.pid == os.getpid():
                 self._connection.disconnect()
             self._connection = None
 
     def _trusted(self, now: float) -> bool:
-        return self._connection is not None and now - self._last_pong <= TRUSTED_FOR
+        return self._connection is not None and self._subscribed and now - self._answered <= TRUSTED_FOR
 
-    def _poll(self, now: float) -> None:
-        """Reads what Redis has sent, without waiting, and pings when due; subscribes when there is none."""
-        if self._connection is None:
-            if now >= self._subscribe_after:
-                self._subscribe(now)
-            return
-        connection = self._connection
-        try:
-            while connection.can_read(timeout=0):
-                self._receive(connection.read_response(push_request=True), now)
-            if now - self._last_ping >= PING_EVERY:
-                connection.send_command("PING", PING, check_health=False)
-                self._last_ping = now
-        except Exception as e:  # redis-py's errors, or the socket's
-            self._lose(now, e)
-
-    def _receive(self, message: Any, now: float) -> None:
-        # RESP2 answers a PING on a subscribed connection with ["pong", text]; RESP3 with the text.
-        kind = _text(message[0]) if isinstance(message, list) and message else _text(message)
-        if kind == "message":
-            self._live.pop(_text(message[2]), None)
-            self._news += 1
-        elif kind in ("pong", PING):
-            self._last_pong = now
-
-    def _subscribe(self, now: float) -> None:
+    def _subscribe(self) -> None:
         connection = self._connection_class(**self._connect_options)
         try:
             connection.connect()
             connection.send_command("SUBSCRIBE", self.name, check_health=False)
+            sent = time.monotonic()
             connection.send_command("PING", PING, check_health=False)
-        except Exception as e:
+        except BaseException as e:
             connection.disconnect()
-            self._subscribe_after = now + RESUBSCRIBE_AFTER
+            if not isinstance(e, Exception):
+                raise
             logger.warning("Cannot subscribe to the ended sessions' channel: %s", type(e).__name__)
             return
-        self._connection = connection
-        self._last_ping = now
+        with self._lock:
+            if self._closed:
+                connection.disconnect()
+                return
+            self._connection = connection
+            self._subscribed = False
+            self._pings = deque([sent])
+            self._answered = -math.inf
 
-    def _lose(self, now: float, error: Exception) -> None:
+    def _poll(self, now: float) -> None:
+        """Reads what Redis has sent, without waiting, and pings when due. Called with the lock held."""
+        connection = self._connection
+        try:
+            # redis-py closes a connection on any error it re-raises, and would quietly open a new one
+            # (never subscribed) on the next read: a closed connection is a lost subscription.
+            if connection._sock is None:
+                raise _Lost("closed")
+            while connection.can_read(timeout=0):
+                self._receive(connection.read_response(push_request=True), getattr(connection, "protocol", 2))
+            if self._pings and now - self._pings[0] > SILENT_FOR:
+                raise _Lost("silent")
+            if not self._pings or now - self._pings[-1] >= PING_EVERY:
+                connection.send_command("PING", PING, check_health=False)
+                self._pings.append(now)
+        except BaseException as e:  # redis-py's errors, the socket's, or an interruption
+            self._lose(now, e)
+            if not isinstance(e, Exception):
+                raise
+
+    def _receive(self, message: Any, protocol: Any) -> None:
+        if isinstance(message, list) and len(message) >= 2:
+            kind = _text(message[0])
+            if kind == "message" and len(message) == 3:
+                self._live.pop(_text(message[2]), None)
+                self._news += 1
+            elif kind == "subscribe" and _text(message[1]) == self.name:
+                self._subscribed = True
+            elif kind == "pong" and _text(message[1]) == PING:  # RESP2's answer on a subscribed connection
+                self._answered_ping()
+        elif str(protocol) == "3" and _text(message) == PING:  # RESP3 answers as on any connection
+            self._answered_ping()
+
+    def _answered_ping(self) -> None:
+        if self._pings:
+            self._answered = self._pings.popleft()
+
+    def _lose(self, now: float, error: BaseException) -> None:
         self._connection.disconnect()
         self._connection = None
+        self._subscribed = False
+        self._pings.clear()
+        self._answered = -math.inf
         self._live.clear()
         self._news += 1
-        self._last_pong = -math.inf
         self._subscribe_after = now + RESUBSCRIBE_AFTER
         logger.warning(
             "Lost the ended sessions' channel (%s): every request reads the revocation cache until it is back.",
@@ -158,18 +206,25 @@ class Channel:
         )
 
 
+def _redis_py_reads_push_replies() -> bool:
+    import redis
+
+    return int(redis.__version__.split(".")[0]) >= 5  # read_response(push_request=...) came with RESP3
+
+
 _channels: dict[str, Channel] = {}
 _channels_lock = threading.Lock()
 
 
 def channel_for(alias: str, cache: BaseCache) -> Channel | None:
-    """This process's channel for the cache `alias`; None unless it is Django's RedisCache."""
+    """This process's channel for the cache `alias`; None unless it is Django's RedisCache on one server."""
     channel = _channels.get(alias)
     if channel is not None and channel.pid == os.getpid():
         return channel
     from django.core.cache.backends.redis import RedisCache
 
-    if not isinstance(cache, RedisCache):
+    servers = getattr(cache, "_servers", ())
+    if not isinstance(cache, RedisCache) or len(servers) != 1 or not _redis_py_reads_push_replies():
         return None
     with _channels_lock:
         channel = _channels.get(alias)

@@ -40,13 +40,14 @@ def revoke_access_tokens(session_ids: Iterable[str]) -> None:
         return
     # The settings are timedeltas (validated at start).
     timeout = math.ceil((s.JWT_ACCESS_TOKEN_LIFETIME + s.JWT_LEEWAY).total_seconds()) + 1
-    cache = caches[s.JWT_REVOCATION_CACHE]
+    entries = {KEY_PREFIX + sid: sid for sid in sids}
     try:
-        cache.set_many({KEY_PREFIX + sid: 1 for sid in sids}, timeout=timeout)
-        # Written first, announced second: a worker that hears of it reads the cache and finds it.
+        cache = caches[s.JWT_REVOCATION_CACHE]
         channel = channel_for(s.JWT_REVOCATION_CACHE, cache)
         if channel is not None:
-            channel.announce(sids)
+            channel.end(entries, timeout)  # written and announced, or neither
+        else:
+            cache.set_many(dict.fromkeys(entries, 1), timeout=timeout)
     except Exception as e:
         logger.error("Cannot write ended sessions to the revocation cache: %s", type(e).__name__)
         raise RevocationCacheUnavailableError() from e

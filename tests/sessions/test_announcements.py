@@ -220,3 +220,22 @@ def test_without_the_right_to_subscribe_every_check_reads_the_cache(
             assert "Lost the ended sessions' channel (NoPermissionError)" in caplog.text
         finally:
             admin.acl_deluser("no-subscribe")
+
+
+def test_a_second_subscription_does_not_replace_the_first(user: Any, on_redis: redis.Redis) -> None:
+    """Replacing it would drop what the first had received and not yet read."""
+    channel = channel_for("revocation", caches["revocation"])
+    assert channel is not None
+    for _ in range(100):
+        if channel.known_live("-") or channel.ticket() is not None:
+            break
+        time.sleep(0.01)
+    first = channel._connection
+    assert first is not None
+    channel._subscribe()  # as a second thread would, had the first connect taken long
+    assert channel._connection is first
+    for _ in range(100):  # Redis notices closed connections (this test's, the previous test's) in its loop
+        if on_redis.pubsub_numsub(channel.name) == [(channel.name.encode(), 1)]:
+            break
+        time.sleep(0.01)
+    assert on_redis.pubsub_numsub(channel.name) == [(channel.name.encode(), 1)]

@@ -38,6 +38,7 @@ PING_EVERY = 0.1
 TRUSTED_FOR = 0.3
 SILENT_FOR = 5.0  # a subscription that answers no ping for this long is replaced
 RESUBSCRIBE_AFTER = 1.0
+READ_TIMEOUT = 0.5  # at most, for the rest of a message whose start has arrived (the lock is held)
 REMEMBERED_AT_MOST = 100_000
 
 
@@ -65,10 +66,17 @@ class Channel:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        self._connect_options = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)}
+        options = pool.connection_kwargs
+        self._connect_options = {
+            **options,
+            "retry": Retry(NoBackoff(), 0),
+            "socket_timeout": min(options.get("socket_timeout") or READ_TIMEOUT, READ_TIMEOUT),
+        }
         self._connection_class = pool.connection_class
         self._lock = threading.Lock()
         self._closed = False
+        self._subscribing = False  # one subscription at a time: a second would hide what the first read
+        self._failing = False  # warned already, until a subscription is confirmed
         self._connection: Any = None
         self._subscribed = False  # this connection has confirmed its subscription
         self._pings: deque[float] = deque()  # when the pings not answered yet were sent
@@ -97,10 +105,14 @@ class Channel:
             if self._connection is not None:
                 self._poll(now)
                 return self._trusted(now) and sid in self._live
-            if now < self._subscribe_after:
+            if now < self._subscribe_after or self._subscribing:
                 return False
-            self._subscribe_after = now + RESUBSCRIBE_AFTER  # the other threads go on meanwhile
-        self._subscribe()  # outside the lock: connecting may take up to socket_connect_timeout
+            self._subscribing = True  # the other threads go on meanwhile
+        try:
+            self._subscribe()  # outside the lock: connecting may take up to socket_connect_timeout
+        finally:
+            with self._lock:
+                self._subscribing = False
         return False
 
     def ticket(self) -> int | None:
@@ -141,12 +153,14 @@ class Channel:
             connection.send_command("PING", PING, check_health=False)
         except BaseException as e:
             connection.disconnect()
+            with self._lock:
+                self._subscribe_after = time.monotonic() + RESUBSCRIBE_AFTER
+                self._warn("Cannot subscribe to the ended sessions' channel (%s).", e)
             if not isinstance(e, Exception):
                 raise
-            logger.warning("Cannot subscribe to the ended sessions' channel: %s", type(e).__name__)
             return
         with self._lock:
-            if self._closed:
+            if self._closed or self._connection is not None:
                 connection.disconnect()
                 return
             self._connection = connection
@@ -182,6 +196,7 @@ class Channel:
                 self._news += 1
             elif kind == "subscribe" and _text(message[1]) == self.name:
                 self._subscribed = True
+                self._failing = False
             elif kind == "pong" and _text(message[1]) == PING:  # RESP2's answer on a subscribed connection
                 self._answered_ping()
         elif str(protocol) == "3" and _text(message) == PING:  # RESP3 answers as on any connection
@@ -200,10 +215,13 @@ class Channel:
         self._live.clear()
         self._news += 1
         self._subscribe_after = now + RESUBSCRIBE_AFTER
-        logger.warning(
-            "Lost the ended sessions' channel (%s): every request reads the revocation cache until it is back.",
-            type(error).__name__,
-        )
+        self._warn("Lost the ended sessions' channel (%s).", error)
+
+    def _warn(self, message: str, error: BaseException) -> None:
+        """Warns once until a subscription is confirmed again (else once a second), with the lock held."""
+        level = logging.DEBUG if self._failing else logging.WARNING
+        self._failing = True
+        logger.log(level, message + " Every request reads the revocation cache until it is back.", type(error).__name__)
 
 
 def _redis_py_reads_push_replies() -> bool:
@@ -224,7 +242,8 @@ def channel_for(alias: str, cache: BaseCache) -> Channel | None:
     from django.core.cache.backends.redis import RedisCache
 
     servers = getattr(cache, "_servers", ())
-    if not isinstance(cache, RedisCache) or len(servers) != 1 or not _redis_py_reads_push_replies():
+    # Exactly Django's class: a subclass may store or read entries otherwise.
+    if type(cache) is not RedisCache or len(servers) != 1 or not _redis_py_reads_push_replies():
         return None
     with _channels_lock:
         channel = _channels.get(alias)
@@ -242,4 +261,12 @@ def _forget_channels(*, setting: str, **kwargs: Any) -> None:
             _channels.clear()
 
 
+def _after_fork() -> None:
+    # A fork may happen while another thread holds the lock; the inherited channels belong to the parent.
+    global _channels_lock
+    _channels_lock = threading.Lock()
+    _channels.clear()
+
+
 setting_changed.connect(_forget_channels)
+os.register_at_fork(after_in_child=_after_fork)

@@ -66,10 +66,10 @@ def check_not_revoked(claims: Mapping[str, Any]) -> None:
             return  # read live before, and not announced ended since: no round trip
         ticket = channel.ticket() if channel is not None else None
         ended = cache.get(KEY_PREFIX + sid)
+        if ended is None and channel is not None:
+            channel.remember_live(sid, ticket)
     except Exception as e:
         logger.error("Cannot read the revocation cache: %s", type(e).__name__)
         raise RevocationCacheUnavailableError() from e
     if ended is not None:
         raise InvalidTokenError("The token's session has ended.")
-    if channel is not None:
-        channel.remember_live(sid, ticket)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from django.urls import path
 
 from ninja_simple_jwt._core import generate_key_pair
 from ninja_simple_jwt.checks import check_settings
@@ -162,6 +164,15 @@ def test_no_cookie_path_check_where_the_web_routes_are_not_mounted(keys: Any) ->
 
 
 urlpatterns: list[Any] = []
+
+
+def test_sessions_router_mounted_without_the_app_is_an_error(keys: Any) -> None:
+    # Only the name matters to the check (the sessions suite mounts the real router).
+    urlconf = ModuleType("urls_with_sessions")
+    urlconf.urlpatterns = [path("api/auth/sessions/", lambda request: None, name="sessions_list")]  # type: ignore[attr-defined]
+    message_id, text = only(ids({}, ROOT_URLCONF=urlconf))
+    assert message_id == "ninja_simple_jwt.E011"
+    assert "Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS" in text
 
 
 def test_an_off_secure_flag_is_fine_in_debug(keys: Any) -> None:

@@ -12,6 +12,7 @@ The ids, as the README lists them:
 - E008 a key that cannot be read or parsed.
 - E009 the private and public keys are not one pair.
 - E010 WEB_REFRESH_COOKIE_PATH does not reach the web token-refresh route where it is mounted.
+- E011 `sessions_router` is mounted without the `ninja_simple_jwt.sessions` app.
 - W001 the refresh cookie is not `Secure` while DEBUG is off.
 - W002 the refresh cookie is not `HttpOnly`: the page's scripts can read the refresh token.
 - W003 a key is missing (run `make_jwt_key`): sign-in, or token checks, fail until it is there.
@@ -28,11 +29,13 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
+from ninja_simple_jwt.sessions import sessions_enabled
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, settings_problems
 
 __all__ = ["check_settings"]
 
 REFRESH_ROUTE_NAME = "web_token_refresh"
+SESSIONS_ROUTE_NAME = "sessions_list"
 
 
 @register()
@@ -42,7 +45,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if problems:
         return [Error(p.text, id=f"ninja_simple_jwt.{p.id}") for p in problems]
     s = ninja_simple_jwt_settings
-    messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path()]
+    messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path(), *_check_sessions_router()]
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
             Warning(
@@ -98,18 +101,19 @@ def _check_keys() -> list[CheckMessage]:
     return messages
 
 
-def _refresh_route_names(resolver: URLResolver, namespace: list[str]) -> Iterator[str]:
+def _route_names(resolver: URLResolver, namespace: list[str], name: str) -> Iterator[str]:
+    """The namespaced names of the URL patterns called `name`, wherever they are mounted."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             inner = [*namespace, pattern.namespace] if pattern.namespace else namespace
-            yield from _refresh_route_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name == REFRESH_ROUTE_NAME:
-            yield ":".join([*namespace, REFRESH_ROUTE_NAME])
+            yield from _route_names(pattern, inner, name)
+        elif isinstance(pattern, URLPattern) and pattern.name == name:
+            yield ":".join([*namespace, name])
 
 
 def _check_cookie_path() -> list[CheckMessage]:
     paths = set()
-    for name in _refresh_route_names(get_resolver(), []):
+    for name in _route_names(get_resolver(), [], REFRESH_ROUTE_NAME):
         try:
             paths.add(reverse(name))
         except NoReverseMatch:
@@ -123,6 +127,19 @@ def _check_cookie_path() -> list[CheckMessage]:
             f"{', '.join(sorted(paths))}: browsers would never send it the refresh cookie.",
             hint=f"Set WEB_REFRESH_COOKIE_PATH to {min(paths)!r}.",
             id="ninja_simple_jwt.E010",
+        )
+    ]
+
+
+def _check_sessions_router() -> list[CheckMessage]:
+    if sessions_enabled() or next(_route_names(get_resolver(), [], SESSIONS_ROUTE_NAME), None) is None:
+        return []
+    return [
+        Error(
+            "sessions_router is mounted, but the app 'ninja_simple_jwt.sessions' is not in INSTALLED_APPS: its "
+            "routes answer 404.",
+            hint="Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS and run migrate, or do not mount sessions_router.",
+            id="ninja_simple_jwt.E011",
         )
     ]
 

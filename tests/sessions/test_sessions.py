@@ -401,3 +401,19 @@ def test_clear_jwt_sessions_deletes_expired_and_long_ended_rows(client: Client, 
     assert remaining == {session_of(live["refresh"]).pk, session_of(ended_lately["refresh"]).pk}
     call_command("clear_jwt_sessions", "--ended-days", "0", stdout=out)
     assert set(JwtSession.objects.values_list("pk", flat=True)) == {session_of(live["refresh"]).pk}
+
+
+def test_sessions_router_without_the_app_is_a_check_error_and_a_404(
+    client: Client, user: Any, monkeypatch: Any, keys: Any
+) -> None:
+    from ninja_simple_jwt import checks
+    from ninja_simple_jwt.sessions import api
+
+    assert [m.id for m in checks.check_settings()] == []
+    tokens = sign_in(client)
+    monkeypatch.setattr(checks, "sessions_enabled", lambda: False)
+    monkeypatch.setattr(api, "sessions_enabled", lambda: False)
+    assert [m.id for m in checks.check_settings()] == ["ninja_simple_jwt.E011"]
+    response = client.get(SESSIONS, **bearer(tokens["access"]))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Sessions are not enabled on this server."}

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+from ninja_simple_jwt.sessions import sessions_enabled
 
 __all__ = ["SessionOut", "sessions_router"]
 
@@ -24,6 +25,8 @@ class SessionOut(Schema):
 
 def _caller(request: HttpRequest) -> tuple[Any, Any]:
     # The service imports the models: only when a route runs, so that mounting needs no app at import.
+    if not sessions_enabled():  # also ninja_simple_jwt.E011 of manage.py check
+        raise HttpError(404, "Sessions are not enabled on this server.")
     claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]
     return request.user.pk, claims.get("sid")
 

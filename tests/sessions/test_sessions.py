@@ -203,6 +203,16 @@ class TestRotation:
         retried = refresh(client, tokens["refresh"]).json()
         assert decode_token(retried["access"], TokenTypes.ACCESS)["username"] == "alice2"
 
+    def test_the_user_is_read_as_the_orm_reads_it(
+        self, client: Client, user: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        tokens = sign_in(client)
+        # A field's from_db_value() converts what the database returns (a JSONField, a custom field).
+        field = type(user)._meta.get_field("username")
+        monkeypatch.setattr(field, "from_db_value", lambda value, expression, connection: value.upper(), raising=False)
+        body = refresh(client, tokens["refresh"]).json()
+        assert decode_token(body["access"], TokenTypes.ACCESS)["username"] == "ALICE"
+
     def test_a_user_deactivated_without_signals_is_refused_and_the_token_not_used_up(
         self, client: Client, user: Any
     ) -> None:

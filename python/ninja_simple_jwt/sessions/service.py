@@ -151,7 +151,20 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
         meta = JwtSession._meta
         params = [_field(c).get_db_prep_save(v, connection) for c, v in changes.items()]
         params += [meta.pk.get_db_prep_value(sid, connection), jti, *[True] * actives]
-        return next(iter(user_model._default_manager.db_manager(alias).raw(sql, params)), None)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        # What the ORM does with a row it reads: each field's converters, then from_db().
+        fields = user_model._meta.concrete_fields
+        values = list(row)
+        for i, field in enumerate(fields):
+            col = field.get_col(user_model._meta.db_table)
+            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+                values[i] = convert(values[i], col, connection)
+        user: AbstractBaseUser = user_model.from_db(alias, [f.attname for f in fields], values)
+        return user
     sessions = JwtSession.objects.filter(pk=sid, refresh_jti=jti, revoked_at=None)
     try:
         session = sessions.select_related("user").get()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from io import StringIO
 from typing import Any
 
+import jwt
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -237,6 +238,14 @@ class TestRotation:
             EndReason.SIGN_OUT,
             ended.last_used_at,
         )
+
+    @pytest.mark.parametrize("jti", ["j" * 65, "a\x00b"])
+    def test_a_jti_the_database_cannot_hold_is_401(
+        self, client: Client, user: Any, keys: tuple[bytes, bytes], jti: str
+    ) -> None:
+        # Only a holder of a key that verifies can make one (another service's, JWT_EXTRA_PUBLIC_KEYS).
+        claims = decode_token(sign_in(client)["refresh"], TokenTypes.REFRESH)
+        assert refresh(client, jwt.encode({**claims, "jti": jti}, keys[0], algorithm="RS256")).status_code == 401
 
     def test_a_token_two_rotations_old_is_reuse(self, client: Client, user: Any) -> None:
         tokens = sign_in(client)

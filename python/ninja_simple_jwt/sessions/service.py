@@ -143,6 +143,9 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
     The update is conditional on the jti, so of concurrent refreshes of one token only one succeeds.
     On PostgreSQL it is one statement, which also returns the user; elsewhere a read, then the update.
     """
+    max_length = _field("refresh_jti").max_length
+    if (max_length is not None and len(jti) > max_length) or "\x00" in jti:
+        return None  # Not the session's, and a string PostgreSQL would refuse: an error, not a 401.
     alias = router.db_for_write(JwtSession)
     connection = connections[alias]
     if connection.vendor == "postgresql":
@@ -164,7 +167,8 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
             for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
                 values[i] = convert(values[i], col, connection)
         user: AbstractBaseUser = user_model.from_db(alias, [f.attname for f in fields], values)
-        return user
+        # A user model whose is_active is no field could not be checked in the statement.
+        return user if getattr(user, "is_active", True) else None
     sessions = JwtSession.objects.filter(pk=sid, refresh_jti=jti, revoked_at=None)
     try:
         session = sessions.select_related("user").get()
@@ -197,10 +201,9 @@ def refresh_session(refresh_token: str) -> IssuedTokens:
         )
     user = _use_session(sid, jti, changes)
     if user is not None:
-        if not getattr(user, "is_active", True):  # a user model whose is_active is not a field
-            raise InvalidTokenError("The token's user is inactive.")
         return IssuedTokens(encode_token(_payload(user, sid.hex), TokenTypes.ACCESS)[0], refresh, refresh_claims)
-    # Not the session's current refresh token (or another request rotated it first), or an ended session.
+    # Not the session's current refresh token (or another request rotated it first), an ended session,
+    # or an inactive user: find out which.
     session = _live_session(sid)
     grace = s.JWT_REFRESH_REUSE_GRACE
     if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= grace:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 POSTGRES_USER = "postgres"
 
@@ -118,6 +119,11 @@ def redis(port: int) -> Iterator[None]:
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def redis_gets(client: Any) -> int:
+    """How many GET commands the Redis server of the redis-py `client` has served."""
+    return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
 
 
 def create_database(port: int, name: str) -> None:

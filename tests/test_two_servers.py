@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests import services
 from tests.servers import USER, Server, gunicorn
@@ -14,7 +15,8 @@ HOSTS = ("127.0.0.1", "127.0.0.2")
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server, str]]:
+    """The two servers, and the URL of their Redis."""
     workdir: Path = tmp_path_factory.mktemp("two-servers")
     with (
         services.example_on_postgres_and_redis(
@@ -23,10 +25,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
         gunicorn(sys.executable, workdir, env, name="one", host=HOSTS[0]) as one,
         gunicorn(sys.executable, workdir, env, name="two", host=HOSTS[1]) as two,
     ):
-        yield one, two
+        yield one, two, env["EXAMPLE_REDIS_URL"]
         for server in (one, two):
             log = server.log.read_text()
             assert "Traceback" not in log and "Internal Server Error" not in log, log
+
+
+@pytest.fixture
+def servers(cluster: tuple[Server, Server, str]) -> tuple[Server, Server]:
+    return cluster[0], cluster[1]
 
 
 def sign_in(server: Server) -> dict[str, str]:
@@ -51,6 +58,25 @@ def test_signing_out_on_one_is_refused_on_the_other_at_once(servers: tuple[Serve
     assert two.request("POST", "/api/auth/mobile/sign-out", {"refresh": tokens["refresh"]}).status == 204
     assert (hello(one, tokens["access"]), hello(two, tokens["access"])) == (401, 401)
     assert one.request("POST", "/api/auth/mobile/token-refresh", {"refresh": tokens["refresh"]}).status == 401
+
+
+def test_a_session_every_worker_remembers_is_refused_on_both_at_once(cluster: tuple[Server, Server, str]) -> None:
+    """With the ended sessions' channel: each worker remembers a session it has read live, and forgets it
+    when another host announces its end."""
+    one, two, redis_url = cluster
+    tokens = sign_in(one)
+    with redis.Redis.from_url(redis_url) as client:
+        quiet = 0  # requests in a row, to both servers, that did not read Redis
+        for _ in range(500):
+            before = services.redis_gets(client)
+            assert (hello(one, tokens["access"]), hello(two, tokens["access"])) == (200, 200)
+            quiet = quiet + 1 if services.redis_gets(client) == before else 0
+            if quiet == 10:  # all the more likely that each of the four workers remembers it
+                break
+        assert quiet == 10, "the servers read Redis on every request"
+    assert two.request("POST", "/api/auth/mobile/sign-out", {"refresh": tokens["refresh"]}).status == 204
+    for _ in range(10):
+        assert (hello(one, tokens["access"]), hello(two, tokens["access"])) == (401, 401)
 
 
 def test_a_reused_refresh_token_on_one_ends_the_session_on_both(servers: tuple[Server, Server]) -> None:

@@ -1,7 +1,9 @@
 """Ended sessions in Django's cache (JWT_REVOCATION_CACHE), so every worker and host refuses their access tokens.
 
 An ended session's id stays in the cache until its last access token has expired. With Django's
-RedisCache every host sees it at once. A cache that cannot be reached is a 503, never a silent accept.
+RedisCache every host sees it at once, and it is also announced on a channel (see `announcements`) so
+that a worker can accept a session it has already read live without asking Redis again. A cache that
+cannot be reached is a 503, never a silent accept.
 """
 
 import logging
@@ -13,6 +15,7 @@ from django.core.cache import caches
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
+from ninja_simple_jwt.sessions.announcements import channel_for
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 
 __all__ = ["RevocationCacheUnavailableError", "check_not_revoked", "revoke_access_tokens"]
@@ -32,13 +35,19 @@ class RevocationCacheUnavailableError(HttpError):
 def revoke_access_tokens(session_ids: Iterable[str]) -> None:
     """Puts the sessions in the cache for as long as their access tokens can still be accepted."""
     s = ninja_simple_jwt_settings
-    keys = {KEY_PREFIX + sid: 1 for sid in session_ids}
-    if not keys:
+    sids = list(session_ids)
+    if not sids:
         return
     # The settings are timedeltas (validated at start).
     timeout = math.ceil((s.JWT_ACCESS_TOKEN_LIFETIME + s.JWT_LEEWAY).total_seconds()) + 1
+    entries = {KEY_PREFIX + sid: sid for sid in sids}
     try:
-        caches[s.JWT_REVOCATION_CACHE].set_many(keys, timeout=timeout)
+        cache = caches[s.JWT_REVOCATION_CACHE]
+        channel = channel_for(s.JWT_REVOCATION_CACHE, cache)
+        if channel is not None:
+            channel.end(entries, timeout)  # written and announced, or neither
+        else:
+            cache.set_many(dict.fromkeys(entries, 1), timeout=timeout)
     except Exception as e:
         logger.error("Cannot write ended sessions to the revocation cache: %s", type(e).__name__)
         raise RevocationCacheUnavailableError() from e
@@ -49,8 +58,16 @@ def check_not_revoked(claims: Mapping[str, Any]) -> None:
     sid = claims.get("sid")
     if not isinstance(sid, str):
         return  # A token of no session: issued without the sessions app, nothing can end it.
+    alias = ninja_simple_jwt_settings.JWT_REVOCATION_CACHE
     try:
-        ended = caches[ninja_simple_jwt_settings.JWT_REVOCATION_CACHE].get(KEY_PREFIX + sid)
+        cache = caches[alias]
+        channel = channel_for(alias, cache)
+        if channel is not None and channel.known_live(sid):
+            return  # read live before, and not announced ended since: no round trip
+        ticket = channel.ticket() if channel is not None else None
+        ended = cache.get(KEY_PREFIX + sid)
+        if ended is None and channel is not None:
+            channel.remember_live(sid, ticket)
     except Exception as e:
         logger.error("Cannot read the revocation cache: %s", type(e).__name__)
         raise RevocationCacheUnavailableError() from e

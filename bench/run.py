@@ -236,7 +236,8 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         f"| non-2xx responses and socket errors | {sessions['bad']} |",
         "",
         f"A rotating refresh, in one process through Django's test client: {profile['total_us']:,.0f} µs, of "
-        f"which signing two tokens {profile['sign_us']:,.0f} µs, the database ({profile['queries']:.0f} queries) "
+        f"which signing two tokens {profile['sign_us']:,.0f} µs, the database ({profile['queries']:.0f} round trips, "
+        "the connection's health check among them) "
         f"{profile['database_us']:,.0f} µs, verifying the refresh token {profile['verify_us']:,.0f} µs, and "
         f"Django, django-ninja and the view {profile['django_us']:,.0f} µs.",
         "",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from io import StringIO
 from typing import Any
 
+import jwt
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -180,6 +181,71 @@ class TestRotation:
             assert refresh(client, tokens["refresh"]).status_code == 200
         with time_machine.travel(datetime.now(timezone.utc) + timedelta(seconds=61)):
             assert refresh(client, tokens["refresh"]).status_code == 401
+
+    def test_the_session_expires_with_the_new_refresh_token(self, client: Client, user: Any) -> None:
+        tokens = sign_in(client)
+        signed_in = session_of(tokens["refresh"]).expires_at
+        with time_machine.travel(datetime.now(timezone.utc) + timedelta(hours=1)):
+            rotated = refresh(client, tokens["refresh"]).json()["refresh"]
+            session = session_of(rotated)
+            exp = decode_token(rotated, None)["exp"]
+        assert session.expires_at == datetime.fromtimestamp(exp, timezone.utc)
+        assert session.expires_at > signed_in + timedelta(minutes=59)
+        assert session.rotated_at == session.last_used_at
+
+    def test_the_access_token_has_the_users_claims_of_now(self, client: Client, user: Any) -> None:
+        tokens = sign_in(client)
+        type(user).objects.filter(pk=user.pk).update(username="alice2")
+        body = refresh(client, tokens["refresh"]).json()
+        assert decode_token(body["access"], TokenTypes.ACCESS)["username"] == "alice2"
+        # The new refresh token carries the claims of the one it replaces.
+        assert decode_token(body["refresh"], TokenTypes.REFRESH)["username"] == "alice"
+        # So does an access token given within the reuse grace.
+        retried = refresh(client, tokens["refresh"]).json()
+        assert decode_token(retried["access"], TokenTypes.ACCESS)["username"] == "alice2"
+
+    def test_the_user_is_read_as_the_orm_reads_it(
+        self, client: Client, user: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        tokens = sign_in(client)
+        # A field's from_db_value() converts what the database returns (a JSONField, a custom field).
+        field = type(user)._meta.get_field("username")
+        monkeypatch.setattr(field, "from_db_value", lambda value, expression, connection: value.upper(), raising=False)
+        body = refresh(client, tokens["refresh"]).json()
+        assert decode_token(body["access"], TokenTypes.ACCESS)["username"] == "ALICE"
+
+    def test_a_user_deactivated_without_signals_is_refused_and_the_token_not_used_up(
+        self, client: Client, user: Any
+    ) -> None:
+        tokens = sign_in(client)
+        jti = session_of(tokens["refresh"]).refresh_jti
+        type(user).objects.filter(pk=user.pk).update(is_active=False)  # sends no signal: the session lives
+        assert refresh(client, tokens["refresh"]).status_code == 401
+        session = session_of(tokens["refresh"])
+        assert (session.refresh_jti, session.previous_jti, session.revoked_at) == (jti, "", None)
+        type(user).objects.filter(pk=user.pk).update(is_active=True)
+        assert refresh(client, tokens["refresh"]).status_code == 200
+
+    def test_an_ended_session_is_refused_and_stays_as_it_ended(self, client: Client, user: Any) -> None:
+        tokens = sign_in(client)
+        assert post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]}).status_code == 204
+        ended = session_of(tokens["refresh"])
+        assert refresh(client, tokens["refresh"]).status_code == 401
+        after = session_of(tokens["refresh"])
+        assert (after.refresh_jti, after.revoked_at, after.revoked_reason, after.last_used_at) == (
+            ended.refresh_jti,
+            ended.revoked_at,
+            EndReason.SIGN_OUT,
+            ended.last_used_at,
+        )
+
+    @pytest.mark.parametrize("jti", ["j" * 65, "a\x00b"])
+    def test_a_jti_the_database_cannot_hold_is_401(
+        self, client: Client, user: Any, keys: tuple[bytes, bytes], jti: str
+    ) -> None:
+        # Only a holder of a key that verifies can make one (another service's, JWT_EXTRA_PUBLIC_KEYS).
+        claims = decode_token(sign_in(client)["refresh"], TokenTypes.REFRESH)
+        assert refresh(client, jwt.encode({**claims, "jti": jti}, keys[0], algorithm="RS256")).status_code == 401
 
     def test_a_token_two_rotations_old_is_reuse(self, client: Client, user: Any) -> None:
         tokens = sign_in(client)

@@ -5,15 +5,18 @@ one; a used-up token presented again is a theft signal that ends the whole sessi
 JWT_REFRESH_REUSE_GRACE of its rotation (two tabs, a retried request), when it gets an access token only.
 """
 
+import functools
 import logging
 import uuid
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any, NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Field, ForeignKey, ForeignObjectRel, Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -75,19 +78,105 @@ def start_session(request: HttpRequest, user: AbstractBaseUser) -> IssuedTokens:
     return IssuedTokens(access, refresh, refresh_claims)
 
 
-def _live_session(claims: dict[str, Any]) -> JwtSession:
+def _session_id(claims: dict[str, Any]) -> uuid.UUID:
     sid = claims.get("sid")
     if not isinstance(sid, str):
         raise InvalidTokenError("The token belongs to no session: sign in again.")
     try:
+        return uuid.UUID(sid)
+    except ValueError:
+        raise InvalidTokenError("The token's session does not exist.") from None
+
+
+def _live_session(sid: uuid.UUID) -> JwtSession:
+    try:
         session = JwtSession.objects.select_related("user").get(pk=sid)
-    except (JwtSession.DoesNotExist, ValidationError, ValueError):
+    except JwtSession.DoesNotExist:
         raise InvalidTokenError("The token's session does not exist.") from None
     if session.revoked_at is not None:
         raise InvalidTokenError("The token's session has ended.")
     if not getattr(session.user, "is_active", True):
         raise InvalidTokenError("The token's user is inactive.")
     return session
+
+
+def _field(name: str) -> "Field[Any, Any]":
+    field = JwtSession._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+@functools.lru_cache(maxsize=8)
+def _use_sql(alias: str, user_model: type[Model], columns: tuple[str, ...]) -> tuple[str, int]:
+    """PostgreSQL: one statement that sets `columns` of a live session whose current refresh token has
+    the given jti, when its user is active, and returns that user's row; and how many `is_active`
+    parameters it takes (none for a user model without such a field)."""
+    quote = connections[alias].ops.quote_name
+
+    def column(field: "Field[Any, Any] | ForeignObjectRel") -> str:
+        assert isinstance(field, Field) and field.column
+        return quote(field.column)
+
+    meta, user_meta = JwtSession._meta, user_model._meta
+    user_fk = meta.get_field("user")
+    assert isinstance(user_fk, ForeignKey)
+    active = [f for f in user_meta.concrete_fields if f.name == "is_active"]
+    return " ".join(
+        [
+            f"UPDATE {quote(meta.db_table)} AS s SET",
+            ", ".join(f"{column(meta.get_field(c))} = %s" for c in columns),
+            f"FROM {quote(user_meta.db_table)} AS u",
+            f"WHERE s.{column(meta.pk)} = %s AND s.{column(meta.get_field('refresh_jti'))} = %s",
+            f"AND s.{column(meta.get_field('revoked_at'))} IS NULL",
+            f"AND u.{column(user_fk.target_field)} = s.{column(user_fk)}",
+            *(f"AND u.{column(f)} = %s" for f in active),
+            "RETURNING",
+            ", ".join(f"u.{column(f)}" for f in user_meta.concrete_fields),
+        ]
+    ), len(active)
+
+
+def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractBaseUser | None:
+    """Writes `changes` to the live session `sid` if `jti` is its current refresh token and its user is
+    active, and returns the user; None otherwise (the caller finds out why).
+
+    The update is conditional on the jti, so of concurrent refreshes of one token only one succeeds.
+    On PostgreSQL it is one statement, which also returns the user; elsewhere a read, then the update.
+    """
+    max_length = _field("refresh_jti").max_length
+    if (max_length is not None and len(jti) > max_length) or "\x00" in jti:
+        return None  # Not the session's, and a string PostgreSQL would refuse: an error, not a 401.
+    alias = router.db_for_write(JwtSession)
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        user_model = get_user_model()
+        sql, actives = _use_sql(alias, user_model, tuple(changes))
+        meta = JwtSession._meta
+        params = [_field(c).get_db_prep_save(v, connection) for c, v in changes.items()]
+        params += [meta.pk.get_db_prep_value(sid, connection), jti, *[True] * actives]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        # What the ORM does with a row it reads: each field's converters, then from_db().
+        fields = user_model._meta.concrete_fields
+        values = list(row)
+        for i, field in enumerate(fields):
+            col = field.get_col(user_model._meta.db_table)
+            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+                values[i] = convert(values[i], col, connection)
+        user: AbstractBaseUser = user_model.from_db(alias, [f.attname for f in fields], values)
+        # A user model whose is_active is no field could not be checked in the statement.
+        return user if getattr(user, "is_active", True) else None
+    sessions = JwtSession.objects.filter(pk=sid, refresh_jti=jti, revoked_at=None)
+    try:
+        session = sessions.select_related("user").get()
+    except JwtSession.DoesNotExist:
+        return None
+    if not getattr(session.user, "is_active", True):
+        return None
+    return session.user if sessions.update(**changes) else None
 
 
 def refresh_session(refresh_token: str) -> IssuedTokens:
@@ -98,33 +187,31 @@ def refresh_session(refresh_token: str) -> IssuedTokens:
     """
     s = ninja_simple_jwt_settings
     claims = decode_token(refresh_token, token_type=TokenTypes.REFRESH)
-    session = _live_session(claims)
-    sid = session.id.hex
-    payload = _payload(session.user, sid)
+    sid = _session_id(claims)
     jti = claims["jti"]
     now = timezone.now()
-    sessions = JwtSession.objects.filter(pk=session.pk, revoked_at=None)
-    if jti == session.refresh_jti:
-        if not s.JWT_ROTATE_REFRESH_TOKENS:
-            sessions.update(last_used_at=now)
-            return IssuedTokens(encode_token(payload, TokenTypes.ACCESS)[0])
-        refresh, refresh_claims = encode_token(payload, TokenTypes.REFRESH)
-        rotated = sessions.filter(refresh_jti=jti).update(
-            refresh_jti=refresh_claims["jti"],
-            previous_jti=jti,
-            rotated_at=now,
-            last_used_at=now,
-            expires_at=_expiry(refresh_claims),
+    refresh = refresh_claims = None
+    changes: dict[str, Any] = {"last_used_at": now}
+    if s.JWT_ROTATE_REFRESH_TOKENS:
+        # Signed before the update that stores its jti, and so before the user is read: it carries the
+        # claims of the token it replaces (the server reads only sid, jti and exp from a refresh token).
+        refresh, refresh_claims = encode_token(claims, TokenTypes.REFRESH)
+        changes.update(
+            refresh_jti=refresh_claims["jti"], previous_jti=jti, rotated_at=now, expires_at=_expiry(refresh_claims)
         )
-        if rotated:
-            return IssuedTokens(encode_token(payload, TokenTypes.ACCESS)[0], refresh, refresh_claims)
-        # Another request rotated this token first: from here on it is a used-up token.
-        session = _live_session(claims)
+    user = _use_session(sid, jti, changes)
+    if user is not None:
+        return IssuedTokens(encode_token(_payload(user, sid.hex), TokenTypes.ACCESS)[0], refresh, refresh_claims)
+    # Not the session's current refresh token (or another request rotated it first), an ended session,
+    # or an inactive user: find out which.
+    session = _live_session(sid)
     grace = s.JWT_REFRESH_REUSE_GRACE
     if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= grace:
-        return IssuedTokens(encode_token(payload, TokenTypes.ACCESS)[0])
-    end_sessions(sessions, EndReason.REFRESH_REUSE)
-    logger.warning("A used-up refresh token was presented again: ended session %s of user %s.", sid, session.user_id)
+        return IssuedTokens(encode_token(_payload(session.user, sid.hex), TokenTypes.ACCESS)[0])
+    end_sessions(JwtSession.objects.filter(pk=sid), EndReason.REFRESH_REUSE)
+    logger.warning(
+        "A used-up refresh token was presented again: ended session %s of user %s.", sid.hex, session.user_id
+    )
     raise InvalidTokenError("The refresh token was used up: its session has ended.")
 
 

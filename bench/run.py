@@ -231,7 +231,8 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         "| | req/s |",
         "|---|---:|",
         f"| open route | {sessions['open']:,.0f} |",
-        f"| same route behind `HttpJwtAuth`, access revocation checked on Redis | {sessions['protected']:,.0f} |",
+        "| same route behind `HttpJwtAuth`, access revocation on Redis (the session read once per worker, "
+        f"then known from the channel) | {sessions['protected']:,.0f} |",
         f"| mobile token-refresh with rotation | {sessions['refresh']:,.0f} |",
         f"| non-2xx responses and socket errors | {sessions['bad']} |",
         "",

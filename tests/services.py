@@ -121,9 +121,9 @@ def redis(port: int) -> Iterator[None]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def redis_gets(client: Any) -> int:
-    """How many GET commands the Redis server of the redis-py `client` has served."""
-    return int(client.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
+def redis_calls(client: Any, command: str = "get") -> int:
+    """How many times the Redis server of the redis-py `client` has run `command`."""
+    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 def create_database(port: int, name: str) -> None:

@@ -53,9 +53,9 @@ def on_redis(request: Any, settings: Any, redis_port: int) -> Iterator[redis.Red
 def read_live(client: Client, access: str, redis_client: redis.Redis) -> None:
     """Sends requests with `access` until one costs no GET: the session is then remembered."""
     for _ in range(50):
-        before = services.redis_gets(redis_client)
+        before = services.redis_calls(redis_client)
         assert client.get(ME, **bearer(access)).status_code == 200
-        if services.redis_gets(redis_client) == before:
+        if services.redis_calls(redis_client) == before:
             return
         time.sleep(0.01)  # for the subscription's first answer
     raise AssertionError("every request read the cache")
@@ -69,10 +69,15 @@ def end_without_announcing(access_sid: str) -> None:
 def test_a_session_read_live_costs_no_round_trip(client: Client, user: Any, on_redis: redis.Redis) -> None:
     tokens = sign_in(client)
     read_live(client, tokens["access"], on_redis)
-    before = services.redis_gets(on_redis)
+    before = services.redis_calls(on_redis)
+    pings = services.redis_calls(on_redis, "ping")
+    start = time.monotonic()
     for _ in range(20):
         assert client.get(ME, **bearer(tokens["access"])).status_code == 200
-    assert services.redis_gets(on_redis) == before
+    assert services.redis_calls(on_redis) == before
+    # And the pings that keep the subscription trusted go at most every PING_EVERY, not with each request.
+    most = (time.monotonic() - start) / announcements.PING_EVERY + 1
+    assert services.redis_calls(on_redis, "ping") - pings <= most
 
 
 def test_an_ended_session_is_refused_at_once_though_it_was_read_live(
@@ -212,11 +217,11 @@ def test_without_the_right_to_subscribe_every_check_reads_the_cache(
             settings.CACHES = {**settings.CACHES, "revocation": cache}
             settings.NINJA_SIMPLE_JWT = {"JWT_REVOKE_ACCESS_TOKENS": True, "JWT_REVOCATION_CACHE": "revocation"}
             tokens = sign_in(client)
-            before = services.redis_gets(admin)
+            before = services.redis_calls(admin)
             for _ in range(10):
                 assert client.get(ME, **bearer(tokens["access"])).status_code == 200
                 time.sleep(0.02)
-            assert services.redis_gets(admin) - before == 10
+            assert services.redis_calls(admin) - before == 10
             assert "Lost the ended sessions' channel (NoPermissionError)" in caplog.text
         finally:
             admin.acl_deluser("no-subscribe")

@@ -80,6 +80,7 @@ class Channel:
         self._connection: Any = None
         self._subscribed = False  # this connection has confirmed its subscription
         self._pings: deque[float] = deque()  # when the pings not answered yet were sent
+        self._last_ping = -math.inf
         self._answered = -math.inf  # when the last answered ping was sent
         self._subscribe_after = 0.0
         self._live: dict[str, None] = {}  # sessions read live, none of them announced since
@@ -166,6 +167,7 @@ class Channel:
             self._connection = connection
             self._subscribed = False
             self._pings = deque([sent])
+            self._last_ping = sent
             self._answered = -math.inf
 
     def _poll(self, now: float) -> None:
@@ -180,9 +182,10 @@ class Channel:
                 self._receive(connection.read_response(push_request=True), getattr(connection, "protocol", 2))
             if self._pings and now - self._pings[0] > SILENT_FOR:
                 raise _Lost("silent")
-            if not self._pings or now - self._pings[-1] >= PING_EVERY:
+            if now - self._last_ping >= PING_EVERY:
                 connection.send_command("PING", PING, check_health=False)
                 self._pings.append(now)
+                self._last_ping = now
         except BaseException as e:  # redis-py's errors, the socket's, or an interruption
             self._lose(now, e)
             if not isinstance(e, Exception):

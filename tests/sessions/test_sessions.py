@@ -483,3 +483,18 @@ def test_sessions_router_without_the_app_is_a_check_error_and_a_404(
     response = client.get(SESSIONS, **bearer(tokens["access"]))
     assert response.status_code == 404
     assert response.json() == {"detail": "Sessions are not enabled on this server."}
+
+
+def test_a_user_model_of_two_tables_is_not_read_in_one_statement() -> None:
+    """With multi-table inheritance the parent's fields live in the parent's table: the refresh then
+    reads the session and its user through the ORM, as on other databases."""
+    from django.contrib.auth.models import User
+
+    from ninja_simple_jwt.sessions.service import _in_one_table
+
+    class StaffUser(User):
+        class Meta:
+            app_label = "tests_staff"
+
+    assert _in_one_table(User)
+    assert not _in_one_table(StaffUser)

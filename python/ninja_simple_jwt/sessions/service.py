@@ -136,6 +136,12 @@ def _use_sql(alias: str, user_model: type[Model], columns: tuple[str, ...]) -> t
     ), len(active)
 
 
+def _in_one_table(user_model: type[Model]) -> bool:
+    """Whether all of the user's fields are in its own table (not so with multi-table inheritance)."""
+    table = user_model._meta.db_table
+    return all(f.model._meta.db_table == table for f in user_model._meta.concrete_fields)
+
+
 def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractBaseUser | None:
     """Writes `changes` to the live session `sid` if `jti` is its current refresh token and its user is
     active, and returns the user; None otherwise (the caller finds out why).
@@ -148,8 +154,8 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
         return None  # Not the session's, and a string PostgreSQL would refuse: an error, not a 401.
     alias = router.db_for_write(JwtSession)
     connection = connections[alias]
-    if connection.vendor == "postgresql":
-        user_model = get_user_model()
+    user_model = get_user_model()
+    if connection.vendor == "postgresql" and _in_one_table(user_model):
         sql, actives = _use_sql(alias, user_model, tuple(changes))
         meta = JwtSession._meta
         params = [_field(c).get_db_prep_save(v, connection) for c, v in changes.items()]

@@ -4,7 +4,9 @@ announcement, lost subscription or silent one lets an ended session's access tok
 These tests start their own Redis server, on SQLite as on PostgreSQL.
 """
 
+import os
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -244,3 +246,22 @@ def test_a_second_subscription_does_not_replace_the_first(user: Any, on_redis: r
             break
         time.sleep(0.01)
     assert on_redis.pubsub_numsub(channel.name) == [(channel.name.encode(), 1)]
+
+
+def test_a_forked_worker_makes_a_channel_of_its_own(user: Any, on_redis: redis.Redis) -> None:
+    """The parent's subscription socket is not the child's to read, nor to close."""
+    channel = channel_for("revocation", caches["revocation"])
+    assert channel is not None
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+ on fork() with threads running
+        pid = os.fork()
+    if pid == 0:
+        try:
+            child = channel_for("revocation", caches["revocation"])
+            os.write(write, b"1" if child is not None and child is not channel else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert channel_for("revocation", caches["revocation"]) is channel

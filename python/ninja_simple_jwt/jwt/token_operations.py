@@ -107,13 +107,14 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     # A TokenTypes member is the string the core wants (this is the path of every request).
     expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
     leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
+    now = timezone.now().timestamp()
     try:
-        return _core.decode_token(key_ring.key_set(), token, expected, timezone.now().timestamp(), leeway)
+        return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
     except UnknownKeyIdError:
         # Signed by a key made since this process read the keys (a rotation elsewhere), or made up.
         if not key_ring.read_for_unknown_kid():
             raise
-        return _core.decode_token(key_ring.key_set(), token, expected, timezone.now().timestamp(), leeway)
+        return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
 
 
 def _now() -> datetime:

@@ -56,7 +56,6 @@ class Channel:
     def __init__(self, cache: BaseCache) -> None:
         client_of_cache = cache._cache  # type: ignore[attr-defined]  # Django's RedisCacheClient
         self.name = cache.make_key(CHANNEL_KEY)
-        self.pid = os.getpid()
         self._client = client_of_cache.get_client(write=True)
         self._dump = client_of_cache._serializer.dumps
         self._make_key = cache.make_and_validate_key
@@ -135,10 +134,10 @@ class Channel:
             self._live[sid] = None
 
     def close(self) -> None:
-        """Ends the subscription (of this process only)."""
+        """Ends the subscription."""
         with self._lock:
             self._closed = True
-            if self._connection is not None and self.pid == os.getpid():
+            if self._connection is not None:
                 self._connection.disconnect()
             self._connection = None
 
@@ -233,39 +232,43 @@ def _redis_py_reads_push_replies() -> bool:
     return int(redis.__version__.split(".")[0]) >= 5  # read_response(push_request=...) came with RESP3
 
 
-_channels: dict[str, Channel] = {}
+def _has_channel(cache: BaseCache) -> bool:
+    from django.core.cache.backends.redis import RedisCache
+
+    # Exactly Django's class: a subclass may store or read entries otherwise.
+    return type(cache) is RedisCache and len(cache._servers) == 1 and _redis_py_reads_push_replies()  # type: ignore[attr-defined]
+
+
+# By cache alias, until the settings change; None for a cache without a channel. Emptied in a forked
+# child: the channels it inherited (their sockets above all) belong to the parent.
+_channels: dict[str, Channel | None] = {}
 _channels_lock = threading.Lock()
 
 
 def channel_for(alias: str, cache: BaseCache) -> Channel | None:
     """This process's channel for the cache `alias`; None unless it is Django's RedisCache on one server."""
-    channel = _channels.get(alias)
-    if channel is not None and channel.pid == os.getpid():
-        return channel
-    from django.core.cache.backends.redis import RedisCache
-
-    servers = getattr(cache, "_servers", ())
-    # Exactly Django's class: a subclass may store or read entries otherwise.
-    if type(cache) is not RedisCache or len(servers) != 1 or not _redis_py_reads_push_replies():
-        return None
+    try:
+        return _channels[alias]
+    except KeyError:
+        pass
     with _channels_lock:
-        channel = _channels.get(alias)
-        # A forked worker must not use (nor close) the socket it inherited: it makes its own.
-        if channel is None or channel.pid != os.getpid():
-            channel = _channels[alias] = Channel(cache)
-        return channel
+        if alias not in _channels:
+            _channels[alias] = Channel(cache) if _has_channel(cache) else None
+        return _channels[alias]
 
 
 def _forget_channels(*, setting: str, **kwargs: Any) -> None:
     if setting in ("CACHES", "NINJA_SIMPLE_JWT"):
         with _channels_lock:
             for channel in _channels.values():
-                channel.close()
+                if channel is not None:
+                    channel.close()
             _channels.clear()
 
 
 def _after_fork() -> None:
-    # A fork may happen while another thread holds the lock; the inherited channels belong to the parent.
+    # A fork may happen while another thread holds the lock; the inherited channels are not closed, as
+    # closing would shut the parent's sockets.
     global _channels_lock
     _channels_lock = threading.Lock()
     _channels.clear()

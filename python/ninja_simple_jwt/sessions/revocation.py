@@ -35,12 +35,11 @@ class RevocationCacheUnavailableError(HttpError):
 def revoke_access_tokens(session_ids: Iterable[str]) -> None:
     """Puts the sessions in the cache for as long as their access tokens can still be accepted."""
     s = ninja_simple_jwt_settings
-    sids = list(session_ids)
-    if not sids:
+    entries = {KEY_PREFIX + sid: sid for sid in session_ids}
+    if not entries:
         return
     # The settings are timedeltas (validated at start).
     timeout = math.ceil((s.JWT_ACCESS_TOKEN_LIFETIME + s.JWT_LEEWAY).total_seconds()) + 1
-    entries = {KEY_PREFIX + sid: sid for sid in sids}
     try:
         cache = caches[s.JWT_REVOCATION_CACHE]
         channel = channel_for(s.JWT_REVOCATION_CACHE, cache)

@@ -4,15 +4,26 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.http import JsonResponse
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.exceptions import InvalidKeyError
 
-__all__ = ["KEYS_UNAVAILABLE", "keys_unavailable", "usable_keys"]
+__all__ = ["KEYS_UNAVAILABLE", "RETRY_AFTER", "keys_unavailable", "unavailable_response", "usable_keys"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
 KEYS_UNAVAILABLE = "Authentication is unavailable: the server's JWT keys are not usable."
+
+# Seconds a client is asked to wait when a part this package needs (a cache, the database) is down.
+RETRY_AFTER = 30
+
+
+def unavailable_response(detail: str, *, retry_after: int = RETRY_AFTER) -> JsonResponse:
+    """The 503 this package's own endpoints answer when a part they need is down; the caller logs why."""
+    response = JsonResponse({"detail": detail}, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def keys_unavailable(error: InvalidKeyError) -> HttpError:

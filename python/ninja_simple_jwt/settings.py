@@ -254,6 +254,13 @@ class JwtSettings(BaseModel):
     SIGN_IN_MAX_FAILURES_PER_ADDRESS: Count = 50
     SIGN_IN_FAILURE_WINDOW: Duration = timedelta(minutes=15)
     SIGN_IN_THROTTLE_CACHE: NonEmpty = "default"
+    # A client that signed in before keeps an allowance of its own for that username, through a signed
+    # cookie (0 turns device cookies off): a guesser locks out only unknown clients.
+    SIGN_IN_MAX_FAILURES_PER_DEVICE: Count = 10
+    SIGN_IN_DEVICE_COOKIE_NAME: Annotated[str, BeforeValidator(_cookie_name)] = "sign_in_device"
+    SIGN_IN_DEVICE_COOKIE_AGE: Duration = timedelta(days=365)
+    # The throttle's cache unreachable: False refuses sign-in (503), True lets it through unthrottled.
+    SIGN_IN_THROTTLE_FAIL_OPEN: bool = False
 
     @model_validator(mode="after")
     def _access_shorter_than_refresh(self) -> "JwtSettings":

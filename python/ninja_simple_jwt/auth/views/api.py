@@ -108,8 +108,10 @@ def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
 
 @mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
 @throttle_sign_in
-def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
-    """Signs in: returns a refresh and an access token."""
+def mobile_sign_in(
+    request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonBody(...)]
+) -> dict[str, str]:
+    """Signs in: returns a refresh and an access token (and the throttle's device cookie in `response`)."""
     refresh_token, _, access_token = _issue(request, _sign_in(request, payload))
     return {"refresh": refresh_token, "access": access_token}
 

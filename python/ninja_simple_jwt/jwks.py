@@ -7,6 +7,7 @@ Mount it where clients look for it::
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from ninja_simple_jwt.exceptions import InvalidKeyError
@@ -17,6 +18,9 @@ from ninja_simple_jwt.unavailable import keys_unavailable
 __all__ = ["jwks_view"]
 
 
+# Exempt, so that a write gets require_safe's 405 whatever middleware runs first: the view reads nothing
+# from the request and changes nothing, so CSRF has nothing to protect here.
+@csrf_exempt
 @require_safe
 def jwks_view(request: HttpRequest) -> JsonResponse:
     """`{"keys": [...]}`: every key that verifies, the current one first; public members only."""

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.errors import AuthenticationError
 
+from ninja_simple_jwt.auth.cross_site import refuse_cross_site
 from ninja_simple_jwt.auth.throttling import throttle_sign_in
 from ninja_simple_jwt.auth.views.schemas import (
     JsonBody,
@@ -147,6 +148,7 @@ def web_sign_in(
 @web_auth_router.post("/token-refresh", response=WebSignInResponse, url_name="web_token_refresh")
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
     """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
+    refuse_cross_site(request)
     access_token, refresh_token, refresh_claims = _refresh(
         request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
     )
@@ -163,6 +165,7 @@ def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
     The browser sends the cookie only under its Path, which may not include this route: then the page
     signs out with its access token. 401 when neither is valid.
     """
+    refuse_cross_site(request)
     claims = _claims(request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME), TokenTypes.REFRESH)
     if claims is None:
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")

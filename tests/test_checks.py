@@ -230,3 +230,45 @@ def test_make_rsa_runs_whatever_the_checks_say(tmp_path: Path) -> None:
     # As `manage.py make_rsa` runs it: a command that requires checks would stop at the broken keys.
     ManagementUtility(["manage.py", "make_rsa", "--force"]).execute()
     assert ids({}) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "django_settings", "expected_id", "fragment"),
+    [
+        ({"JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=365 * 10_000)}, {}, "E050", "past the year 9999"),
+        (
+            {"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"user_id": "id", "email": "emial"}},
+            {},
+            "E051",
+            "maps 'email' to 'emial', which User does not have",
+        ),
+        (
+            {"WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "None", "WEB_REFRESH_COOKIE_SECURE": False},
+            {"DEBUG": True},
+            "E052",
+            "browsers refuse such a cookie",
+        ),
+        ({"WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "none"}, {"DEBUG": True}, "E052", "over HTTPS"),
+        ({"JWT_LEEWAY": 3600}, {}, "W051", "accepted that long after they expire"),
+    ],
+)
+def test_settings_that_would_break_or_weaken_every_request(
+    keys: Any, config: Any, django_settings: Any, expected_id: str, fragment: str
+) -> None:
+    message_id, text = only(ids(config, **django_settings))
+    assert message_id == f"ninja_simple_jwt.{expected_id}"
+    assert fragment in text
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=365 * 100)},
+        {"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"user_id": "pk", "name": "get_full_name", "upper": str.upper}},
+        {"WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "None"},  # Secure, DEBUG being off
+        {"JWT_LEEWAY": 300},
+        {"JWT_REFRESH_REUSE_GRACE": timedelta(days=30)},  # without rotation, no grace is used
+    ],
+)
+def test_their_bounds_are_clean(keys: Any, config: Any) -> None:
+    assert ids(config) == []

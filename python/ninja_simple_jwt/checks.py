@@ -16,14 +16,22 @@ The ids, as the README lists them:
 - W001 the refresh cookie is not `Secure` while DEBUG is off.
 - W002 the refresh cookie is not `HttpOnly`: the page's scripts can read the refresh token.
 - W003 a key is missing (run `make_jwt_key`): sign-in, or token checks, fail until it is there.
+- E050 a token lifetime so long that a token's expiry is past the last date Python can represent.
+- E051 TOKEN_CLAIM_USER_ATTRIBUTE_MAP names an attribute the user model does not have.
+- E052 the refresh cookie is `SameSite=None` but not `Secure`: browsers refuse it.
+- W050 JWT_REFRESH_REUSE_GRACE (with rotation) is not shorter than the refresh-token lifetime: no reuse is
+  ever detected.
+- W051 JWT_LEEWAY is longer than 5 minutes: expired tokens are accepted that long.
 
 E001 to E007 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
 """
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
@@ -35,6 +43,8 @@ from ninja_simple_jwt.settings import ninja_simple_jwt_settings, settings_proble
 __all__ = ["check_settings"]
 
 REFRESH_ROUTE_NAME = "web_token_refresh"
+# Clock skew is seconds between hosts that keep time; beyond this the leeway only extends stolen tokens.
+MAX_REASONABLE_LEEWAY = timedelta(minutes=5)
 SESSIONS_ROUTE_NAME = "sessions_list"
 
 
@@ -46,6 +56,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         return [Error(p.text, id=f"ninja_simple_jwt.{p.id}") for p in problems]
     s = ninja_simple_jwt_settings
     messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path(), *_check_sessions_router()]
+    messages += _check_consistency()
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
             Warning(
@@ -149,3 +160,62 @@ def _path_matches(request_path: str, cookie_path: str) -> bool:
     return request_path == cookie_path or (
         request_path.startswith(cookie_path) and (cookie_path.endswith("/") or request_path[len(cookie_path)] == "/")
     )
+
+
+def _check_consistency() -> list[CheckMessage]:
+    """Settings each valid alone that break or weaken every request together (or with the project)."""
+    s = ninja_simple_jwt_settings
+    messages: list[CheckMessage] = []
+    now = datetime.now(timezone.utc)
+    for setting in ("JWT_REFRESH_TOKEN_LIFETIME", "JWT_ACCESS_TOKEN_LIFETIME"):
+        lifetime = getattr(s, setting)
+        if lifetime > datetime.max.replace(tzinfo=timezone.utc) - now:
+            messages.append(
+                Error(
+                    f"NINJA_SIMPLE_JWT[{setting!r}] is {lifetime.days} days: a token's expiry would be past the "
+                    "year 9999, which no date can hold (every sign-in would fail).",
+                    hint="Use a lifetime of days or weeks, such as timedelta(days=30).",
+                    id="ninja_simple_jwt.E050",
+                )
+            )
+    user_model = get_user_model()
+    for claim, source in s.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
+        # Fields, properties and methods are attributes of the class; only callables are read otherwise.
+        if isinstance(source, str) and not hasattr(user_model, source):
+            messages.append(
+                Error(
+                    f"NINJA_SIMPLE_JWT['TOKEN_CLAIM_USER_ATTRIBUTE_MAP'] maps {claim!r} to {source!r}, which "
+                    f"{user_model.__name__} does not have (every sign-in would fail).",
+                    hint="Name a field, property or method of the user model, or map the claim to a callable.",
+                    id="ninja_simple_jwt.E051",
+                )
+            )
+    same_site = s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY
+    if isinstance(same_site, str) and same_site.lower() == "none" and not s.WEB_REFRESH_COOKIE_SECURE:
+        messages.append(
+            Error(
+                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SAME_SITE_POLICY'] is 'None' but the refresh cookie is not "
+                "Secure: browsers refuse such a cookie, so web refresh never gets it.",
+                hint="Keep the default 'Strict', or make the cookie Secure (WEB_REFRESH_COOKIE_SECURE) over HTTPS.",
+                id="ninja_simple_jwt.E052",
+            )
+        )
+    if s.JWT_ROTATE_REFRESH_TOKENS and s.JWT_REFRESH_REUSE_GRACE >= s.JWT_REFRESH_TOKEN_LIFETIME:
+        messages.append(
+            Warning(
+                f"NINJA_SIMPLE_JWT['JWT_REFRESH_REUSE_GRACE'] ({s.JWT_REFRESH_REUSE_GRACE}) is not shorter than "
+                f"JWT_REFRESH_TOKEN_LIFETIME ({s.JWT_REFRESH_TOKEN_LIFETIME}): a used-up refresh token keeps "
+                "working until it expires, and a stolen one is never detected.",
+                hint="A grace of seconds covers a lost answer or two tabs refreshing at once (the default is 10 s).",
+                id="ninja_simple_jwt.W050",
+            )
+        )
+    if s.JWT_LEEWAY > MAX_REASONABLE_LEEWAY:
+        messages.append(
+            Warning(
+                f"NINJA_SIMPLE_JWT['JWT_LEEWAY'] is {s.JWT_LEEWAY}: tokens are accepted that long after they expire.",
+                hint="The leeway covers clock skew between hosts: seconds (the default is 10), not minutes.",
+                id="ninja_simple_jwt.W051",
+            )
+        )
+    return messages

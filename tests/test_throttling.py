@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client, override_settings
 
 from ninja_simple_jwt.auth.views import api
@@ -47,7 +48,10 @@ def guess_together(count: int, guess: Callable[[int], int]) -> list[int]:
 
     def one(i: int) -> int:
         barrier.wait()
-        return guess(i)
+        try:
+            return guess(i)
+        finally:
+            connections.close_all()  # the thread's own (the test client leaves them open)
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(one, range(count)))

@@ -6,7 +6,7 @@ username, or SIGN_IN_MAX_FAILURES_PER_ADDRESS from one client address, within a 
 SIGN_IN_FAILURE_WINDOW, sign-in answers 429 with `Retry-After` until the window ends, whatever the
 password: a guesser learns nothing more. Only failures stay counted: a successful sign-in clears its
 username's count and gives its address's attempt back (clearing the address would let an attacker reset
-it with an account of their own), and an attempt that ends in neither (a 503) is given back.
+it with an account of their own), and an attempt refused, or ending in neither (a 503), is given back.
 
 A client that signed in before gets a signed device cookie (OWASP's "device cookies"): with it, its
 attempts for that username are counted on a count of its own (SIGN_IN_MAX_FAILURES_PER_DEVICE), so a
@@ -164,7 +164,7 @@ def _count_attempt(request: HttpRequest, username: str, device: str | None) -> _
 
 def _settle(attempt: _Attempt, succeeded: bool) -> None:
     """After the view: a success clears its username's (or device's) count and gives the address's attempt
-    back; an attempt that was no failure (the server could not answer) is given back everywhere."""
+    back; an attempt that was no failure (refused, or the server could not answer) is given back everywhere."""
     try:
         cache = caches[ninja_simple_jwt_settings.SIGN_IN_THROTTLE_CACHE]
         for counter in attempt.counters:
@@ -231,6 +231,9 @@ def throttle_sign_in(view: Callable[P, R]) -> Callable[P, R | JsonResponse]:
             )
             attempt = None
         if attempt is not None and attempt.refused:
+            # Given back: the counts are of password checks, so a refused guess costs an address nothing
+            # more, and an attempt still counted while it is refused keeps every concurrent one out.
+            _settle(attempt, succeeded=False)
             return _refused(request, attempt, view, username)
         try:
             result = view(*args, **kwargs)

@@ -90,8 +90,10 @@ def gunicorn(
     access_log: bool = False,
     access_log_format: str = "%(m)s %(U)s %(s)s",
     host: str = "127.0.0.1",
+    threads: int = 1,
 ) -> Iterator[Server]:
-    """The example project under gunicorn with `workers` sync workers, from the environment of `python`.
+    """The example project under gunicorn with `workers` workers of `threads` threads (sync workers when 1),
+    from the environment of `python`.
 
     With `access_log`, the log gets a line per request in `access_log_format` (gunicorn's atoms; by
     default method, path and status). `host` is a loopback address (127.0.0.2 is one too on Linux: two
@@ -102,6 +104,7 @@ def gunicorn(
     log = workdir / f"{name}.log"
     with log.open("w") as log_file:
         command = [gunicorn_bin, "project.wsgi", "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
+        command += ["--threads", str(threads)]
         if access_log:
             command += ["--access-logfile", "-", "--access-logformat", access_log_format]
         process = subprocess.Popen(

@@ -3,9 +3,11 @@ throttle's cache down, and the audit signal of a refusal."""
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,9 @@ from django.test import Client, override_settings
 
 from ninja_simple_jwt.auth.views import api
 from ninja_simple_jwt.signals import sign_in_throttled
+from tests import services
 from tests.conftest import PASSWORD
+from tests.servers import USER, demo_setup, example_env, gunicorn
 
 MOBILE_SIGN_IN = "/api/auth/mobile/sign-in"
 WEB_SIGN_IN = "/api/auth/web/sign-in"
@@ -168,3 +172,19 @@ def test_an_attempt_the_server_cannot_answer_is_not_counted(client: Client, user
     # No keys: every right password is a 503, which must not count as a failure.
     assert {sign_in(client, PASSWORD).status_code for _ in range(12)} == {503}
     assert sign_in(client, "wrong").status_code == 401
+
+
+@pytest.mark.system
+def test_guesses_sent_together_to_workers_sharing_redis(tmp_path: Path) -> None:
+    """The issue's case: gunicorn, several workers of several threads, Redis as the shared cache."""
+    port = services.free_port()
+    env = example_env(tmp_path, EXAMPLE_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    demo_setup(sys.executable, tmp_path, env)  # SQLite: only the cache is shared here
+    with services.redis(port), gunicorn(sys.executable, tmp_path, env, workers=2, threads=8) as server:
+        guess = {"username": USER["username"], "password": "wrong"}
+        # Each guess costs the server a real password hash: 20 keep a loaded machine under the client's timeout.
+        statuses = guess_together(20, lambda i: server.request("POST", MOBILE_SIGN_IN, guess).status)
+        assert sorted(statuses) == [401] * 10 + [429] * 10
+        assert server.request("POST", MOBILE_SIGN_IN, USER).status == 429
+        log = server.log.read_text()
+    assert "Traceback" not in log and "Internal Server Error" not in log, log

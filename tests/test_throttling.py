@@ -168,6 +168,13 @@ def test_a_refusal_sends_sign_in_throttled(client: Client, user: Any, keys: Any)
     assert PASSWORD not in repr(received[0])
 
 
+def test_successes_do_not_use_up_the_address(client: Client, user: Any, keys: Any) -> None:
+    # Many people behind one address (an office, a carrier's NAT) sign in all day.
+    for _ in range(55):
+        assert sign_in(Client(), PASSWORD).status_code == 200
+    assert sign_in(client, "wrong").status_code == 401
+
+
 def test_an_attempt_the_server_cannot_answer_is_not_counted(client: Client, user: Any) -> None:
     # No keys: every right password is a 503, which must not count as a failure.
     assert {sign_in(client, PASSWORD).status_code for _ in range(12)} == {503}

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils.translation import gettext
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
@@ -172,9 +173,12 @@ def _check_consistency() -> list[CheckMessage]:
         if lifetime > datetime.max.replace(tzinfo=timezone.utc) - now:
             messages.append(
                 Error(
-                    f"NINJA_SIMPLE_JWT[{setting!r}] is {lifetime.days} days: a token's expiry would be past the "
-                    "year 9999, which no date can hold (every sign-in would fail).",
-                    hint="Use a lifetime of days or weeks, such as timedelta(days=30).",
+                    gettext(
+                        "NINJA_SIMPLE_JWT['%(setting)s'] is %(days)s days: a token's expiry would be past the year "
+                        "9999, which no date can hold (every sign-in would fail)."
+                    )
+                    % {"setting": setting, "days": lifetime.days},
+                    hint=gettext("Use a lifetime of days or weeks, such as timedelta(days=30)."),
                     id="ninja_simple_jwt.E050",
                 )
             )
@@ -184,9 +188,12 @@ def _check_consistency() -> list[CheckMessage]:
         if isinstance(source, str) and not hasattr(user_model, source):
             messages.append(
                 Error(
-                    f"NINJA_SIMPLE_JWT['TOKEN_CLAIM_USER_ATTRIBUTE_MAP'] maps {claim!r} to {source!r}, which "
-                    f"{user_model.__name__} does not have (every sign-in would fail).",
-                    hint="Name a field, property or method of the user model, or map the claim to a callable.",
+                    gettext(
+                        "NINJA_SIMPLE_JWT['TOKEN_CLAIM_USER_ATTRIBUTE_MAP'] maps '%(claim)s' to '%(source)s', which "
+                        "%(model)s does not have (every sign-in would fail)."
+                    )
+                    % {"claim": claim, "source": source, "model": user_model.__name__},
+                    hint=gettext("Name a field, property or method of the user model, or map the claim to a callable."),
                     id="ninja_simple_jwt.E051",
                 )
             )
@@ -194,27 +201,39 @@ def _check_consistency() -> list[CheckMessage]:
     if isinstance(same_site, str) and same_site.lower() == "none" and not s.WEB_REFRESH_COOKIE_SECURE:
         messages.append(
             Error(
-                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SAME_SITE_POLICY'] is 'None' but the refresh cookie is not "
-                "Secure: browsers refuse such a cookie, so web refresh never gets it.",
-                hint="Keep the default 'Strict', or make the cookie Secure (WEB_REFRESH_COOKIE_SECURE) over HTTPS.",
+                gettext(
+                    "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SAME_SITE_POLICY'] is 'None' but the refresh cookie is "
+                    "not Secure: browsers refuse such a cookie, so web refresh never gets it."
+                ),
+                hint=gettext(
+                    "Keep the default 'Strict', or make the cookie Secure (WEB_REFRESH_COOKIE_SECURE) over HTTPS."
+                ),
                 id="ninja_simple_jwt.E052",
             )
         )
     if s.JWT_ROTATE_REFRESH_TOKENS and s.JWT_REFRESH_REUSE_GRACE >= s.JWT_REFRESH_TOKEN_LIFETIME:
         messages.append(
             Warning(
-                f"NINJA_SIMPLE_JWT['JWT_REFRESH_REUSE_GRACE'] ({s.JWT_REFRESH_REUSE_GRACE}) is not shorter than "
-                f"JWT_REFRESH_TOKEN_LIFETIME ({s.JWT_REFRESH_TOKEN_LIFETIME}): a used-up refresh token keeps "
-                "working until it expires, and a stolen one is never detected.",
-                hint="A grace of seconds covers a lost answer or two tabs refreshing at once (the default is 10 s).",
+                gettext(
+                    "NINJA_SIMPLE_JWT['JWT_REFRESH_REUSE_GRACE'] (%(grace)s) is not shorter than "
+                    "JWT_REFRESH_TOKEN_LIFETIME (%(lifetime)s): a used-up refresh token keeps working until it "
+                    "expires, and a stolen one is never detected."
+                )
+                % {"grace": s.JWT_REFRESH_REUSE_GRACE, "lifetime": s.JWT_REFRESH_TOKEN_LIFETIME},
+                hint=gettext(
+                    "A grace of seconds covers a lost answer or two tabs refreshing at once (the default is 10 s)."
+                ),
                 id="ninja_simple_jwt.W050",
             )
         )
     if s.JWT_LEEWAY > MAX_REASONABLE_LEEWAY:
         messages.append(
             Warning(
-                f"NINJA_SIMPLE_JWT['JWT_LEEWAY'] is {s.JWT_LEEWAY}: tokens are accepted that long after they expire.",
-                hint="The leeway covers clock skew between hosts: seconds (the default is 10), not minutes.",
+                gettext(
+                    "NINJA_SIMPLE_JWT['JWT_LEEWAY'] is %(leeway)s: tokens are accepted that long after they expire."
+                )
+                % {"leeway": s.JWT_LEEWAY},
+                hint=gettext("The leeway covers clock skew between hosts: seconds (the default is 10), not minutes."),
                 id="ninja_simple_jwt.W051",
             )
         )

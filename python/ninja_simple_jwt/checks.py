@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils.translation import gettext as _
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
@@ -49,17 +50,21 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
             Warning(
-                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SECURE'] is False while DEBUG is off: browsers send the "
-                "refresh token over plain HTTP.",
-                hint="Remove the setting: by default the cookie is Secure whenever DEBUG is off.",
+                _(
+                    "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SECURE'] is False while DEBUG is off: browsers send the "
+                    "refresh token over plain HTTP."
+                ),
+                hint=_("Remove the setting: by default the cookie is Secure whenever DEBUG is off."),
                 id="ninja_simple_jwt.W001",
             )
         )
     if not s.WEB_REFRESH_COOKIE_HTTP_ONLY:
         messages.append(
             Warning(
-                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_HTTP_ONLY'] is False: a script injected into the page can "
-                "read the refresh token.",
+                _(
+                    "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_HTTP_ONLY'] is False: a script injected into the page can "
+                    "read the refresh token."
+                ),
                 id="ninja_simple_jwt.W002",
             )
         )
@@ -80,10 +85,12 @@ def _check_keys() -> list[CheckMessage]:
         if exists:
             present.append(kind)
         else:
+            # One sentence per kind, so that each language words it whole.
+            missing = _("No JWT private key at %(path)s.") if kind == "private" else _("No JWT public key at %(path)s.")
             messages.append(
                 Warning(
-                    f"No JWT {kind} key at {key_path(kind)!r}.",
-                    hint="Run `python manage.py make_jwt_key`, or set the key's path or the key itself.",
+                    missing % {"path": repr(key_path(kind))},
+                    hint=_("Run `python manage.py make_jwt_key`, or set the key's path or the key itself."),
                     id="ninja_simple_jwt.W003",
                 )
             )
@@ -97,7 +104,7 @@ def _check_keys() -> list[CheckMessage]:
     except KeyMismatchError as e:
         messages.append(Error(str(e), id="ninja_simple_jwt.E009"))
     except InvalidKeyError as e:
-        messages.append(Error(f"The JWT keys cannot be used: {e}", id="ninja_simple_jwt.E008"))
+        messages.append(Error(_("The JWT keys cannot be used: %(error)s") % {"error": e}, id="ninja_simple_jwt.E008"))
     return messages
 
 
@@ -123,9 +130,12 @@ def _check_cookie_path() -> list[CheckMessage]:
         return []
     return [
         Error(
-            f"NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_PATH'] is {cookie_path!r}, but the web token-refresh route is at "
-            f"{', '.join(sorted(paths))}: browsers would never send it the refresh cookie.",
-            hint=f"Set WEB_REFRESH_COOKIE_PATH to {min(paths)!r}.",
+            _(
+                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_PATH'] is %(cookie_path)s, but the web token-refresh route is "
+                "at %(routes)s: browsers would never send it the refresh cookie."
+            )
+            % {"cookie_path": repr(cookie_path), "routes": ", ".join(sorted(paths))},
+            hint=_("Set WEB_REFRESH_COOKIE_PATH to %(path)s.") % {"path": repr(min(paths))},
             id="ninja_simple_jwt.E010",
         )
     ]
@@ -136,9 +146,13 @@ def _check_sessions_router() -> list[CheckMessage]:
         return []
     return [
         Error(
-            "sessions_router is mounted, but the app 'ninja_simple_jwt.sessions' is not in INSTALLED_APPS: its "
-            "routes answer 404.",
-            hint="Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS and run migrate, or do not mount sessions_router.",
+            _(
+                "sessions_router is mounted, but the app 'ninja_simple_jwt.sessions' is not in INSTALLED_APPS: its "
+                "routes answer 404."
+            ),
+            hint=_(
+                "Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS and run migrate, or do not mount sessions_router."
+            ),
             id="ninja_simple_jwt.E011",
         )
     ]

@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import caches
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from ninja.errors import AuthenticationError
 
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
@@ -69,7 +70,7 @@ def _throttled(request: HttpRequest, username: str) -> JsonResponse | None:
         return None
     retry_after = max(1, math.ceil(window_end - time.time()))
     logger.warning("Refused a sign-in from %s: too many failed sign-ins.", client_address(request))
-    response = JsonResponse({"detail": "Too many failed sign-ins. Try again later."}, status=429)
+    response = JsonResponse({"detail": gettext("Too many failed sign-ins. Try again later.")}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

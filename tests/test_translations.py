@@ -12,10 +12,15 @@ from typing import Any
 import polib
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
+from django.urls import path
 from django.utils import translation
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError
 
 import ninja_simple_jwt
+from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.checks import check_settings
 from tests.conftest import PASSWORD
 
@@ -214,3 +219,35 @@ def test_settings_problems_speak_the_active_language(settings: Any) -> None:
     did_you_mean = translated("de", "is not a setting of ninja_simple_jwt. Did you mean %(name)s?")
     assert messages[0].msg == "NINJA_SIMPLE_JWT['JWT_LEEWAY_SECONDS'] " + did_you_mean % {"name": "'JWT_LEEWAY'"}
     assert messages[1].msg == "NINJA_SIMPLE_JWT['JWT_LEEWAY'] " + translated("de", "must not be negative.")
+
+
+# A project that translates django-ninja's own 401 as the README's Languages section shows (this module is
+# the URL conf of the test below).
+api = NinjaAPI(urls_namespace="translated")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": translation.gettext(exc.message)}, status=exc.status_code)
+
+
+hello = Router(auth=HttpJwtAuth())
+
+
+@hello.get("/hello")
+def say_hello(request: HttpRequest) -> str:
+    return "hello"
+
+
+api.add_router("/", hello)
+urlpatterns = [path("api/", api.urls)]
+
+
+def test_a_bad_bearer_token_is_refused_in_the_language_of_the_readme_handler(
+    client: Client, settings: Any, keys: Any
+) -> None:
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = LOCALE_MIDDLEWARE
+    answer = client.get("/api/hello", HTTP_AUTHORIZATION="Bearer not.a.token", HTTP_ACCEPT_LANGUAGE="ko")
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": translated("ko", "Unauthorized")}

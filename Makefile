@@ -5,6 +5,7 @@
 # make lint   rustfmt, clippy, ruff, mypy, stubtest, the release workflow against GitHub's schema
 # make wheel  dist/: the abi3 manylinux2014 wheel (Python 3.10+, glibc 2.17+) and the sdist
 # make test-matrix  that wheel on Python 3.10-3.13 and the Django and django-ninja floors and ceilings
+# make messages  the translation catalogues refreshed from the code and compiled (see README, Languages)
 # make fuzz   each cargo-fuzz target for FUZZ_SECONDS (600); prints the inputs run per target
 # Everything is installed into .venv from requirements-dev.txt; nothing is expected to be there already.
 
@@ -20,7 +21,7 @@ SOURCES := $(shell find src python -type f -not -name '*.so' -not -path '*/__pyc
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
-.PHONY: build wheel demo test test-rust test-python test-matrix bench lint fuzz clean
+.PHONY: build wheel demo test test-rust test-python test-matrix bench lint messages fuzz clean
 
 # Debian packages the tests and the benchmark use, installed with apt when running as root.
 define apt_install
@@ -33,6 +34,8 @@ endef
 /usr/bin/openssl: ; $(call apt_install,openssl)
 /usr/lib/postgresql: ; $(call apt_install,postgresql)
 /usr/bin/redis-server: ; $(call apt_install,redis-server)
+# GNU gettext: makemessages and compilemessages run its tools, and so do the catalogue tests.
+/usr/bin/msgfmt: ; $(call apt_install,gettext)
 
 $(STAMP): requirements-dev.txt requirements-test.txt
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (https://rustup.rs)"; exit 1; }
@@ -73,14 +76,14 @@ test-rust:
 
 # The suites without the sessions app; then the sessions suites on SQLite, and on a real PostgreSQL and
 # Redis that the tests start on loopback (tests/services.py).
-test-python: $(BUILT) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server
+test-python: $(BUILT) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server /usr/bin/msgfmt
 	$(PY) -m pytest
 	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings
 	$(PY) -m pytest tests/sessions --ds=tests.sessions.settings_postgres
 
 # Installs the wheel into a fresh virtualenv per cell (no Rust on PATH) and runs the pytest suites there;
 # then builds a wheel from the sdist as pip does where no wheel fits (isolated, maturin from PyPI).
-test-matrix: $(WHEEL_STAMP) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server
+test-matrix: $(WHEEL_STAMP) /usr/bin/chromium /usr/lib/postgresql /usr/bin/redis-server /usr/bin/msgfmt
 	tests/matrix.sh $(DIST)/*-cp310-abi3-manylinux*_x86_64*.whl
 	rm -rf target/sdist-build
 	$(VENV)/bin/pip wheel -q --disable-pip-version-check --no-deps $(DIST)/*.tar.gz -w target/sdist-build
@@ -121,6 +124,17 @@ lint: $(BUILT)
 	$(PY) -m mypy.stubtest ninja_simple_jwt._core
 	@# Offline: check-jsonschema ships GitHub's workflow schema.
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+# The languages shipped, as Django names their locale directories: add one here and run `make messages`.
+LOCALES := de es fr it ja ko nl pl pt_BR ru tr zh_Hans
+
+# Every catalogue refreshed from the strings marked in the code: new strings come in with an empty msgstr (or
+# a fuzzy guess, to review), strings gone from the code are dropped; then all are compiled to .mo. File
+# names but no line numbers, so that moving code leaves the catalogues alone.
+messages: $(STAMP) /usr/bin/msgfmt
+	cd python/ninja_simple_jwt && ../../$(VENV)/bin/django-admin makemessages --add-location file --no-obsolete \
+		$(addprefix --locale ,$(LOCALES))
+	cd python/ninja_simple_jwt && ../../$(VENV)/bin/django-admin compilemessages
 
 # The fuzz targets (fuzz/fuzz_targets) under libFuzzer with the nightly toolchain, one after the other.
 # New inputs go to fuzz/corpus/TARGET; a failing input lands in fuzz/artifacts/TARGET and fails the run:

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["NinjaJwtConfig"]
 
@@ -8,7 +9,7 @@ class NinjaJwtConfig(AppConfig):
     """The Django app: gives the `make_rsa` management command and the system checks."""
 
     name = "ninja_simple_jwt"
-    verbose_name = "Ninja simple JWT"
+    verbose_name = _("Ninja simple JWT")
 
     def ready(self) -> None:
         # Registers the checks of `manage.py check`.

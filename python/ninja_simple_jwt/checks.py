@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
@@ -61,17 +61,21 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
             Warning(
-                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SECURE'] is False while DEBUG is off: browsers send the "
-                "refresh token over plain HTTP.",
-                hint="Remove the setting: by default the cookie is Secure whenever DEBUG is off.",
+                _(
+                    "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SECURE'] is False while DEBUG is off: browsers send the "
+                    "refresh token over plain HTTP."
+                ),
+                hint=_("Remove the setting: by default the cookie is Secure whenever DEBUG is off."),
                 id="ninja_simple_jwt.W001",
             )
         )
     if not s.WEB_REFRESH_COOKIE_HTTP_ONLY:
         messages.append(
             Warning(
-                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_HTTP_ONLY'] is False: a script injected into the page can "
-                "read the refresh token.",
+                _(
+                    "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_HTTP_ONLY'] is False: a script injected into the page can "
+                    "read the refresh token."
+                ),
                 id="ninja_simple_jwt.W002",
             )
         )
@@ -92,10 +96,12 @@ def _check_keys() -> list[CheckMessage]:
         if exists:
             present.append(kind)
         else:
+            # One sentence per kind, so that each language words it whole.
+            missing = _("No JWT private key at %(path)s.") if kind == "private" else _("No JWT public key at %(path)s.")
             messages.append(
                 Warning(
-                    f"No JWT {kind} key at {key_path(kind)!r}.",
-                    hint="Run `python manage.py make_jwt_key`, or set the key's path or the key itself.",
+                    missing % {"path": repr(key_path(kind))},
+                    hint=_("Run `python manage.py make_jwt_key`, or set the key's path or the key itself."),
                     id="ninja_simple_jwt.W003",
                 )
             )
@@ -109,7 +115,7 @@ def _check_keys() -> list[CheckMessage]:
     except KeyMismatchError as e:
         messages.append(Error(str(e), id="ninja_simple_jwt.E009"))
     except InvalidKeyError as e:
-        messages.append(Error(f"The JWT keys cannot be used: {e}", id="ninja_simple_jwt.E008"))
+        messages.append(Error(_("The JWT keys cannot be used: %(error)s") % {"error": e}, id="ninja_simple_jwt.E008"))
     return messages
 
 
@@ -135,9 +141,12 @@ def _check_cookie_path() -> list[CheckMessage]:
         return []
     return [
         Error(
-            f"NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_PATH'] is {cookie_path!r}, but the web token-refresh route is at "
-            f"{', '.join(sorted(paths))}: browsers would never send it the refresh cookie.",
-            hint=f"Set WEB_REFRESH_COOKIE_PATH to {min(paths)!r}.",
+            _(
+                "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_PATH'] is %(cookie_path)s, but the web token-refresh route is "
+                "at %(routes)s: browsers would never send it the refresh cookie."
+            )
+            % {"cookie_path": repr(cookie_path), "routes": ", ".join(sorted(paths))},
+            hint=_("Set WEB_REFRESH_COOKIE_PATH to %(path)s.") % {"path": repr(min(paths))},
             id="ninja_simple_jwt.E010",
         )
     ]
@@ -148,9 +157,13 @@ def _check_sessions_router() -> list[CheckMessage]:
         return []
     return [
         Error(
-            "sessions_router is mounted, but the app 'ninja_simple_jwt.sessions' is not in INSTALLED_APPS: its "
-            "routes answer 404.",
-            hint="Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS and run migrate, or do not mount sessions_router.",
+            _(
+                "sessions_router is mounted, but the app 'ninja_simple_jwt.sessions' is not in INSTALLED_APPS: its "
+                "routes answer 404."
+            ),
+            hint=_(
+                "Add 'ninja_simple_jwt.sessions' to INSTALLED_APPS and run migrate, or do not mount sessions_router."
+            ),
             id="ninja_simple_jwt.E011",
         )
     ]
@@ -173,12 +186,12 @@ def _check_consistency() -> list[CheckMessage]:
         if lifetime > datetime.max.replace(tzinfo=timezone.utc) - now:
             messages.append(
                 Error(
-                    gettext(
+                    _(
                         "NINJA_SIMPLE_JWT['%(setting)s'] is %(days)s days: a token's expiry would be past the year "
                         "9999, which no date can hold (every sign-in would fail)."
                     )
                     % {"setting": setting, "days": lifetime.days},
-                    hint=gettext("Use a lifetime of days or weeks, such as timedelta(days=30)."),
+                    hint=_("Use a lifetime of days or weeks, such as timedelta(days=30)."),
                     id="ninja_simple_jwt.E050",
                 )
             )
@@ -188,12 +201,12 @@ def _check_consistency() -> list[CheckMessage]:
         if isinstance(source, str) and not hasattr(user_model, source):
             messages.append(
                 Error(
-                    gettext(
+                    _(
                         "NINJA_SIMPLE_JWT['TOKEN_CLAIM_USER_ATTRIBUTE_MAP'] maps '%(claim)s' to '%(source)s', which "
                         "%(model)s does not have (every sign-in would fail)."
                     )
                     % {"claim": claim, "source": source, "model": user_model.__name__},
-                    hint=gettext("Name a field, property or method of the user model, or map the claim to a callable."),
+                    hint=_("Name a field, property or method of the user model, or map the claim to a callable."),
                     id="ninja_simple_jwt.E051",
                 )
             )
@@ -201,39 +214,33 @@ def _check_consistency() -> list[CheckMessage]:
     if isinstance(same_site, str) and same_site.lower() == "none" and not s.WEB_REFRESH_COOKIE_SECURE:
         messages.append(
             Error(
-                gettext(
+                _(
                     "NINJA_SIMPLE_JWT['WEB_REFRESH_COOKIE_SAME_SITE_POLICY'] is 'None' but the refresh cookie is "
                     "not Secure: browsers refuse such a cookie, so web refresh never gets it."
                 ),
-                hint=gettext(
-                    "Keep the default 'Strict', or make the cookie Secure (WEB_REFRESH_COOKIE_SECURE) over HTTPS."
-                ),
+                hint=_("Keep the default 'Strict', or make the cookie Secure (WEB_REFRESH_COOKIE_SECURE) over HTTPS."),
                 id="ninja_simple_jwt.E052",
             )
         )
     if s.JWT_ROTATE_REFRESH_TOKENS and s.JWT_REFRESH_REUSE_GRACE >= s.JWT_REFRESH_TOKEN_LIFETIME:
         messages.append(
             Warning(
-                gettext(
+                _(
                     "NINJA_SIMPLE_JWT['JWT_REFRESH_REUSE_GRACE'] (%(grace)s) is not shorter than "
                     "JWT_REFRESH_TOKEN_LIFETIME (%(lifetime)s): a used-up refresh token keeps working until it "
                     "expires, and a stolen one is never detected."
                 )
                 % {"grace": s.JWT_REFRESH_REUSE_GRACE, "lifetime": s.JWT_REFRESH_TOKEN_LIFETIME},
-                hint=gettext(
-                    "A grace of seconds covers a lost answer or two tabs refreshing at once (the default is 10 s)."
-                ),
+                hint=_("A grace of seconds covers a lost answer or two tabs refreshing at once (the default is 10 s)."),
                 id="ninja_simple_jwt.W050",
             )
         )
     if s.JWT_LEEWAY > MAX_REASONABLE_LEEWAY:
         messages.append(
             Warning(
-                gettext(
-                    "NINJA_SIMPLE_JWT['JWT_LEEWAY'] is %(leeway)s: tokens are accepted that long after they expire."
-                )
+                _("NINJA_SIMPLE_JWT['JWT_LEEWAY'] is %(leeway)s: tokens are accepted that long after they expire.")
                 % {"leeway": s.JWT_LEEWAY},
-                hint=gettext("The leeway covers clock skew between hosts: seconds (the default is 10), not minutes."),
+                hint=_("The leeway covers clock skew between hosts: seconds (the default is 10), not minutes."),
                 id="ninja_simple_jwt.W051",
             )
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error
+from django.utils.translation import gettext as _
 
 __all__ = ["ORIGINAL_DISTRIBUTION", "THIS_DISTRIBUTION", "check_single_distribution", "installed_version"]
 
@@ -33,13 +34,17 @@ def check_single_distribution(app_configs: Sequence[AppConfig] | None = None, **
         return []
     return [
         Error(
-            f"Both {ORIGINAL_DISTRIBUTION} {original} and {THIS_DISTRIBUTION} are installed. They ship the same "
-            f"module, ninja_simple_jwt: the files of the one installed last replaced the other's, and "
-            f"uninstalling either deletes files the other needs.",
-            hint=(
-                f"Run `pip uninstall {ORIGINAL_DISTRIBUTION} {THIS_DISTRIBUTION}`, then "
-                f"`pip install {THIS_DISTRIBUTION}`, and remove {ORIGINAL_DISTRIBUTION} from your requirements."
-            ),
+            _(
+                "Both %(original)s %(version)s and %(this)s are installed. They ship the same module, "
+                "ninja_simple_jwt: the files of the one installed last replaced the other's, and uninstalling "
+                "either deletes files the other needs."
+            )
+            % {"original": ORIGINAL_DISTRIBUTION, "version": original, "this": THIS_DISTRIBUTION},
+            hint=_(
+                "Run `pip uninstall %(original)s %(this)s`, then `pip install %(this)s`, and remove %(original)s "
+                "from your requirements."
+            )
+            % {"original": ORIGINAL_DISTRIBUTION, "this": THIS_DISTRIBUTION},
             id="ninja_simple_jwt.E100",
         )
     ]

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 __all__ = [
@@ -43,23 +44,32 @@ class _NotDebug:
 NOT_DEBUG = _NotDebug()
 
 
+def _(message: str) -> str:
+    """`gettext`, once the app registry is ready: settings may be read before, when no catalogue can load."""
+    from django.apps import apps
+
+    return gettext(message) if apps.apps_ready else message
+
+
 def _duration(*, allow_zero: bool) -> Callable[[Any], timedelta]:
     """A validator: a timedelta, or a number of seconds (int or float, not bool), > 0 or >= 0."""
 
     def convert(value: Any) -> timedelta:
         if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
-            raise ValueError(f"must be a timedelta or a number of seconds, not {type(value).__name__}")
+            raise ValueError(
+                _("must be a timedelta or a number of seconds, not %(type)s.") % {"type": type(value).__name__}
+            )
         if isinstance(value, timedelta):
             duration = value
         elif not math.isfinite(value):
-            raise ValueError("must be a finite number of seconds")
+            raise ValueError(_("must be a finite number of seconds."))
         else:
             try:
                 duration = timedelta(seconds=value)
             except OverflowError:
-                raise ValueError("is too large") from None
+                raise ValueError(_("is too large.")) from None
         if duration < timedelta(0) or (duration == timedelta(0) and not allow_zero):
-            raise ValueError("must be positive" if not allow_zero else "must not be negative")
+            raise ValueError(_("must be positive.") if not allow_zero else _("must not be negative."))
         return duration
 
     return convert
@@ -67,15 +77,15 @@ def _duration(*, allow_zero: bool) -> Callable[[Any], timedelta]:
 
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be an integer, not {type(value).__name__}")
+        raise ValueError(_("must be an integer, not %(type)s.") % {"type": type(value).__name__})
     if value < 0:
-        raise ValueError("must not be negative")
+        raise ValueError(_("must not be negative."))
     return value
 
 
 def _non_empty(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError("must be a non-empty string")
+        raise ValueError(_("must be a non-empty string."))
     return value
 
 
@@ -85,31 +95,31 @@ _COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 def _cookie_name(value: Any) -> str:
     if not isinstance(value, str) or not _COOKIE_NAME.fullmatch(value):
-        raise ValueError("must be a cookie name: letters, digits and !#$%&'*+-.^_`|~, not empty")
+        raise ValueError(_("must be a cookie name: letters, digits and !#$%&'*+-.^_`|~, not empty."))
     return value
 
 
 def _cookie_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or ";" in value or not value.isprintable():
-        raise ValueError("must be a URL path starting with '/'")
+        raise ValueError(_("must be a URL path starting with '/'."))
     return value
 
 
 def _same_site(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and value.lower() in ("strict", "lax", "none")):
         return value
-    raise ValueError("must be 'Strict', 'Lax', 'None' or None")
+    raise ValueError(_("must be 'Strict', 'Lax', 'None' or None."))
 
 
 def _secure(value: Any) -> bool | _NotDebug:
     if isinstance(value, bool | _NotDebug):
         return value
-    raise ValueError(f"must be True or False, not {type(value).__name__}")
+    raise ValueError(_("must be True or False, not %(type)s.") % {"type": type(value).__name__})
 
 
 def _pem(value: Any) -> str | bytes:
     if not isinstance(value, str | bytes | bytearray):
-        raise ValueError(f"must be a PEM key as str or bytes, not {type(value).__name__}")
+        raise ValueError(_("must be a PEM key as str or bytes, not %(type)s.") % {"type": type(value).__name__})
     return bytes(value) if isinstance(value, bytearray) else value
 
 
@@ -119,20 +129,26 @@ def _optional_pem(value: Any) -> str | bytes | None:
 
 def _pem_list(value: Any) -> list[str | bytes]:
     if not isinstance(value, list | tuple):
-        raise ValueError(f"must be a list of PEM keys, not {type(value).__name__}")
+        raise ValueError(_("must be a list of PEM keys, not %(type)s.") % {"type": type(value).__name__})
     return [_pem(item) for item in value]
 
 
 def _claim_map(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"must be a dict of claim names to attribute names or callables, not {type(value).__name__}")
+        raise ValueError(
+            _("must be a dict of claim names to attribute names or callables, not %(type)s.")
+            % {"type": type(value).__name__}
+        )
     for claim, source in value.items():
         if not isinstance(claim, str) or not claim:
-            raise ValueError(f"has a claim name that is not a non-empty string: {claim!r}")
+            raise ValueError(_("has a claim name that is not a non-empty string: %(claim)s.") % {"claim": repr(claim)})
         if claim in _REGISTERED_CLAIMS:
-            raise ValueError(f"maps {claim!r}, a claim the package sets itself")
+            raise ValueError(_("maps %(claim)s, a claim the package sets itself.") % {"claim": repr(claim)})
         if not (isinstance(source, str) and source) and not callable(source):
-            raise ValueError(f"maps {claim!r} to {source!r}: expected an attribute name or a callable")
+            raise ValueError(
+                _("maps %(claim)s to %(source)s: expected an attribute name or a callable.")
+                % {"claim": repr(claim), "source": repr(source)}
+            )
     return value
 
 
@@ -144,13 +160,13 @@ def _import_string(kind: str, check: Callable[[Any], bool]) -> Callable[[Any], s
 
     def convert(value: Any) -> str:
         if not isinstance(value, str) or not value:
-            raise ValueError(f"must be the import path of {kind}, as a string")
+            raise ValueError(_("must be the import path of %(kind)s, as a string.") % {"kind": _(kind)})
         try:
             target = import_string(value)
         except ImportError as e:
-            raise ValueError(f"cannot be imported ({e})") from None
+            raise ValueError(_("cannot be imported (%(error)s).") % {"error": e}) from None
         if not check(target):
-            raise ValueError(f"is not {kind}")
+            raise ValueError(_("is not %(kind)s.") % {"kind": _(kind)})
         return value
 
     return convert
@@ -172,16 +188,20 @@ Duration = Annotated[timedelta, BeforeValidator(_duration(allow_zero=False))]
 DurationOrZero = Annotated[timedelta, BeforeValidator(_duration(allow_zero=True))]
 Count = Annotated[int, BeforeValidator(_count)]
 NonEmpty = Annotated[str, BeforeValidator(_non_empty)]
-Storage = Annotated[str, BeforeValidator(_import_string("a storage instance", _is_storage))]
-OptionalStorage = Annotated[str | None, BeforeValidator(_optional(_import_string("a storage instance", _is_storage)))]
-EncoderClass = Annotated[str, BeforeValidator(_import_string("a JSONEncoder subclass", _is_encoder))]
-UserClass = Annotated[str, BeforeValidator(_import_string("a class", lambda t: isinstance(t, type)))]
+_A_STORAGE = gettext_noop("a storage instance")
+Storage = Annotated[str, BeforeValidator(_import_string(_A_STORAGE, _is_storage))]
+OptionalStorage = Annotated[str | None, BeforeValidator(_optional(_import_string(_A_STORAGE, _is_storage)))]
+EncoderClass = Annotated[str, BeforeValidator(_import_string(gettext_noop("a JSONEncoder subclass"), _is_encoder))]
+UserClass = Annotated[str, BeforeValidator(_import_string(gettext_noop("a class"), lambda t: isinstance(t, type)))]
 Algorithm = Annotated[str, BeforeValidator(lambda v: _choice(v, ("RS256", "ES256", "EdDSA")))]
 
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise ValueError(f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
+        raise ValueError(
+            _("must be one of %(choices)s, not %(value)s.")
+            % {"choices": ", ".join(map(repr, choices)), "value": repr(value)}
+        )
     return str(value)
 
 
@@ -265,9 +285,10 @@ class JwtSettings(BaseModel):
     @model_validator(mode="after")
     def _access_shorter_than_refresh(self) -> "JwtSettings":
         if self.JWT_ACCESS_TOKEN_LIFETIME >= self.JWT_REFRESH_TOKEN_LIFETIME:
+            # Reported as a problem of JWT_ACCESS_TOKEN_LIFETIME (E004), whose name comes before this.
             raise ValueError(
-                "JWT_ACCESS_TOKEN_LIFETIME must be shorter than JWT_REFRESH_TOKEN_LIFETIME "
-                f"({self.JWT_ACCESS_TOKEN_LIFETIME} is not shorter than {self.JWT_REFRESH_TOKEN_LIFETIME})"
+                _("must be shorter than JWT_REFRESH_TOKEN_LIFETIME (%(access)s is not shorter than %(refresh)s).")
+                % {"access": self.JWT_ACCESS_TOKEN_LIFETIME, "refresh": self.JWT_REFRESH_TOKEN_LIFETIME}
             )
         return self
 
@@ -299,13 +320,16 @@ def _user_settings() -> Any:
 def _validate(user_settings: Any) -> tuple[JwtSettings | None, list[Problem]]:
     """The validated settings (None if any is wrong) and every problem found in them."""
     if not isinstance(user_settings, dict):
-        return None, [Problem("E001", "", f"must be a dict, not {type(user_settings).__name__}.")]
+        return None, [Problem("E001", "", _("must be a dict, not %(type)s.") % {"type": type(user_settings).__name__})]
     problems: list[Problem] = []
     for name in user_settings:
         if name not in JwtSettings.model_fields:
             close = difflib.get_close_matches(str(name), JwtSettings.model_fields, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem("E002", str(name), f"is not a setting of ninja_simple_jwt.{hint}"))
+            if close:
+                message = _("is not a setting of ninja_simple_jwt. Did you mean %(name)s?") % {"name": repr(close[0])}
+            else:
+                message = _("is not a setting of ninja_simple_jwt.")
+            problems.append(Problem("E002", str(name), message))
     known = {name: value for name, value in user_settings.items() if name in JwtSettings.model_fields}
     try:
         validated: JwtSettings | None = JwtSettings(**known)
@@ -313,10 +337,12 @@ def _validate(user_settings: Any) -> tuple[JwtSettings | None, list[Problem]]:
         validated = None
         for error in e.errors(include_url=False):
             message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] != "value_error":  # pydantic's own words, without a full stop
+                message += "."
             if error["loc"]:
-                problems.append(Problem("E003", str(error["loc"][0]), message + "."))
+                problems.append(Problem("E003", str(error["loc"][0]), message))
             else:  # the model validator: lifetimes against each other
-                problems.append(Problem("E004", "JWT_ACCESS_TOKEN_LIFETIME", message.split(" ", 1)[1] + "."))
+                problems.append(Problem("E004", "JWT_ACCESS_TOKEN_LIFETIME", message))
     if validated is not None:
         problems += _dependencies(validated)
     return (None if problems else validated), problems
@@ -335,20 +361,26 @@ def _dependencies(s: JwtSettings) -> list[Problem]:
             Problem(
                 "E005",
                 setting,
-                "loads the user from the database, but TOKEN_CLAIM_USER_ATTRIBUTE_MAP maps no claim to 'id' or "
-                '\'pk\': add one, such as "user_id": "id".',
+                _(
+                    "loads the user from the database, but TOKEN_CLAIM_USER_ATTRIBUTE_MAP maps no claim to 'id' or "
+                    '\'pk\': add one, such as "user_id": "id".'
+                ),
             )
         )
     for setting in ("JWT_ROTATE_REFRESH_TOKENS", "JWT_REVOKE_ACCESS_TOKENS"):
         if getattr(s, setting) and apps.apps_ready and not apps.is_installed("ninja_simple_jwt.sessions"):
-            problems.append(Problem("E006", setting, "needs the app 'ninja_simple_jwt.sessions' in INSTALLED_APPS."))
+            problems.append(Problem("E006", setting, _("needs the app 'ninja_simple_jwt.sessions' in INSTALLED_APPS.")))
     caches = getattr(settings, "CACHES", None) or {"default": {}}
     uses = [("SIGN_IN_THROTTLE_CACHE", s.SIGN_IN_MAX_FAILURES_PER_USERNAME or s.SIGN_IN_MAX_FAILURES_PER_ADDRESS)]
     uses.append(("JWT_REVOCATION_CACHE", s.JWT_REVOKE_ACCESS_TOKENS))
     for setting, used in uses:
         alias = getattr(s, setting)
         if used and alias not in caches:
-            problems.append(Problem("E007", setting, f"names the cache {alias!r}, which is not in CACHES."))
+            problems.append(
+                Problem(
+                    "E007", setting, _("names the cache %(alias)s, which is not in CACHES.") % {"alias": repr(alias)}
+                )
+            )
     return problems
 
 
@@ -385,7 +417,7 @@ class NinjaSimpleJwtSettings:
         if validated is None:
             validated, problems = _validate(_user_settings())
             if validated is None:
-                raise ImproperlyConfigured("\n".join(["Invalid NINJA_SIMPLE_JWT settings:", *map(str, problems)]))
+                raise ImproperlyConfigured("\n".join([_("Invalid NINJA_SIMPLE_JWT settings:"), *map(str, problems)]))
             self._validated = validated
         return validated
 

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.http import JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.exceptions import InvalidKeyError
@@ -13,7 +14,8 @@ __all__ = ["KEYS_UNAVAILABLE", "RETRY_AFTER", "keys_unavailable", "unavailable_r
 
 logger = logging.getLogger("ninja_simple_jwt")
 
-KEYS_UNAVAILABLE = "Authentication is unavailable: the server's JWT keys are not usable."
+# English, as tests and callers compare it; translated where it is answered.
+KEYS_UNAVAILABLE = gettext_noop("Authentication is unavailable: the server's JWT keys are not usable.")
 
 # Seconds a client is asked to wait when a part this package needs (a cache, the database) is down.
 RETRY_AFTER = 30
@@ -29,7 +31,7 @@ def unavailable_response(detail: str, *, retry_after: int = RETRY_AFTER) -> Json
 def keys_unavailable(error: InvalidKeyError) -> HttpError:
     """Logs why the keys cannot be used (the message says what to run) and returns the 503 to raise."""
     logger.error("Cannot use the JWT keys: %s", error)
-    return HttpError(503, KEYS_UNAVAILABLE)
+    return HttpError(503, gettext(KEYS_UNAVAILABLE))
 
 
 @contextmanager

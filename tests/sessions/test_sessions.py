@@ -445,7 +445,7 @@ def test_the_admin_lists_sessions_and_revokes_them(client: Client, user: Any, dj
     chosen = [decode_token(t["refresh"], None)["sid"] for t in tokens[:2]]
     response = client.post(changelist, {"action": "revoke", "_selected_action": chosen}, follow=True)
     assert response.status_code == 200
-    assert b"Revoked 2 session(s)." in response.content
+    assert b"Revoked 2 sessions." in response.content
     assert [session_of(t["refresh"]).revoked_reason for t in tokens] == [EndReason.ADMIN, EndReason.ADMIN, ""]
     assert client.get(reverse("admin:ninja_simple_jwt_sessions_jwtsession_add")).status_code == 403
 

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja.security import HttpBearer
 
 from ninja_simple_jwt.auth.token_user import load_user, token_user_class
@@ -17,6 +18,10 @@ from ninja_simple_jwt.users import claim_attributes
 __all__ = ["HttpJwtAuth"]
 
 logger = logging.getLogger("ninja_simple_jwt")
+
+# django-ninja answers a request no auth class accepts with this text, untranslated; the catalogues carry
+# it for a project whose AuthenticationError handler passes it through gettext (README, Languages).
+gettext_noop("Unauthorized")
 
 
 class HttpJwtAuth(HttpBearer):

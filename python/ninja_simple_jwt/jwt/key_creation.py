@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ninja_simple_jwt._core import VerifyingKey, generate_key_pair
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyPairExistsError
@@ -45,15 +46,20 @@ def make_and_save_key_pair(
     s = ninja_simple_jwt_settings
     if rotate and (s.JWT_PRIVATE_KEY is not None or s.JWT_PUBLIC_KEY is not None):
         raise InvalidKeyError(
-            "The keys are given inline in settings (JWT_PRIVATE_KEY, JWT_PUBLIC_KEY): rotate them where they "
-            "are kept, and list the old public key in JWT_EXTRA_PUBLIC_KEYS until its tokens expire."
+            _(
+                "The keys are given inline in settings (JWT_PRIVATE_KEY, JWT_PUBLIC_KEY): rotate them where they "
+                "are kept, and list the old public key in JWT_EXTRA_PUBLIC_KEYS until its tokens expire."
+            )
         )
     kinds: tuple[KeyKind, KeyKind] = ("private", "public")
     existing = [key_path(kind) for kind in kinds if key_storage(kind).exists(key_path(kind))]
     if existing and not (overwrite or rotate):
         raise KeyPairExistsError(
-            f"A JWT key already exists at {', '.join(map(repr, existing))}. To sign with a new key while "
-            "tokens already issued stay valid, pass --rotate; to replace it and sign every user out, --force."
+            _(
+                "A JWT key already exists at %(paths)s. To sign with a new key while tokens already issued stay "
+                "valid, pass --rotate; to replace it and sign every user out, --force."
+            )
+            % {"paths": ", ".join(map(repr, existing))}
         )
     private, public = make_keys(bits, algorithm)
     if rotate:
@@ -108,7 +114,10 @@ def _save(kind: KeyKind, content: bytes) -> str:
     name: str = storage.save(path, ContentFile(content))
     if name != path:
         raise InvalidKeyError(
-            f"The key storage saved {path!r} as {name!r}; the keys would not be found. "
-            "Configure the storage to keep the given names."
+            _(
+                "The key storage saved %(path)s as %(name)s; the keys would not be found. Configure the storage "
+                "to keep the given names."
+            )
+            % {"path": repr(path), "name": repr(name)}
         )
     return name

@@ -3,6 +3,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.sessions.models import EndReason, JwtSession
@@ -35,11 +37,17 @@ class JwtSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Only a sign-in starts a session.
 
-    @admin.action(description="Revoke the selected sessions", permissions=("change",))
+    @admin.action(description=gettext_lazy("Revoke the selected sessions"), permissions=("change",))
     def revoke(self, request: HttpRequest, queryset: "QuerySet[JwtSession]") -> None:
         try:
             ended = end_sessions(queryset, EndReason.ADMIN)
         except HttpError:
-            self.message_user(request, "The revocation cache cannot be reached: nothing was revoked.", messages.ERROR)
+            self.message_user(
+                request, _("The revocation cache cannot be reached: nothing was revoked."), messages.ERROR
+            )
             return
-        self.message_user(request, f"Revoked {ended} session(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d session.", "Revoked %(count)d sessions.", ended) % {"count": ended},
+            messages.SUCCESS,
+        )

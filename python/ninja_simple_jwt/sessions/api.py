@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -26,7 +27,7 @@ class SessionOut(Schema):
 def _caller(request: HttpRequest) -> tuple[Any, Any]:
     # The service imports the models: only when a route runs, so that mounting needs no app at import.
     if not sessions_enabled():  # also ninja_simple_jwt.E011 of manage.py check
-        raise HttpError(404, "Sessions are not enabled on this server.")
+        raise HttpError(404, gettext("Sessions are not enabled on this server."))
     claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]
     return request.user.pk, claims.get("sid")
 
@@ -68,4 +69,4 @@ def end_one_session(request: HttpRequest, session_id: str) -> None:
 
     user_id, _ = _caller(request)
     if not end_session(session_id, EndReason.ENDED_BY_USER, user_id=user_id):
-        raise HttpError(404, "No such session.")
+        raise HttpError(404, gettext("No such session."))

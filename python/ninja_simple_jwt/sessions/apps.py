@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["SessionsConfig"]
 
@@ -8,7 +9,7 @@ class SessionsConfig(AppConfig):
 
     name = "ninja_simple_jwt.sessions"
     label = "ninja_simple_jwt_sessions"
-    verbose_name = "JWT sessions"
+    verbose_name = _("JWT sessions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

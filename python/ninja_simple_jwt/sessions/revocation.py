@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.cache import caches
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
@@ -29,7 +30,7 @@ class RevocationCacheUnavailableError(HttpError):
     """The revocation cache cannot be reached: django-ninja answers 503 with a JSON `detail`."""
 
     def __init__(self) -> None:
-        super().__init__(503, "Cannot check whether the session has ended: try again later.")
+        super().__init__(503, _("Cannot check whether the session has ended: try again later."))
 
 
 def revoke_access_tokens(session_ids: Iterable[str]) -> None:

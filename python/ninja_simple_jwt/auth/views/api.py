@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Router
 from ninja.errors import AuthenticationError
 
@@ -48,7 +49,7 @@ def _sign_in(request: HttpRequest, payload: SignInRequest) -> AbstractBaseUser:
     user = authenticate(request, **make_authentication_params(payload.dict()))
     if user is None:
         # Wrong password, unknown user, or a user the backends refuse (inactive).
-        raise AuthenticationError(message="Unable to sign in with the given credentials.")
+        raise AuthenticationError(message=gettext("Unable to sign in with the given credentials."))
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return user
 
@@ -70,7 +71,7 @@ def _issue(request: HttpRequest, user: AbstractBaseUser) -> tuple[str, dict[str,
 def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
     """A new access token, and with rotation (sessions app) a new refresh token and its claims."""
     if not refresh_token:
-        raise AuthenticationError(message="No refresh token was given.")
+        raise AuthenticationError(message=gettext("No refresh token was given."))
     try:
         with usable_keys():
             if sessions_enabled():
@@ -81,14 +82,14 @@ def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any]
     except InvalidTokenError as e:
         # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
         logger.info("Refused a refresh token: %s", e)
-        raise AuthenticationError(message="The refresh token is invalid or expired.") from e
+        raise AuthenticationError(message=gettext("The refresh token is invalid or expired.")) from e
     return access_token, None, None
 
 
 def _sign_out(claims: dict[str, Any] | None) -> None:
     """Ends the session the verified claims name (sessions app); 401 without claims."""
     if claims is None:
-        raise AuthenticationError(message="Sign-out needs a valid refresh token or access token.")
+        raise AuthenticationError(message=gettext("Sign-out needs a valid refresh token or access token."))
     if sessions_enabled() and isinstance(claims.get("sid"), str):
         from ninja_simple_jwt.sessions.models import EndReason
         from ninja_simple_jwt.sessions.service import end_session

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.params.models import Body, BodyModel
@@ -58,10 +59,10 @@ class _JsonBodyModel(BodyModel):
         except RequestDataTooBig:
             # Django refuses to read it (DATA_UPLOAD_MAX_MEMORY_SIZE); left to ninja, that is a 500
             # with a traceback in DEBUG and an HTML 400 otherwise.
-            raise HttpError(413, "The body is too large.") from None
+            raise HttpError(413, _("The body is too large.")) from None
         except HttpError as e:
             raise ValidationError(
-                [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not valid JSON."}]
+                [{"type": "json_invalid", "loc": ["body"], "msg": _("The body is not valid JSON.")}]
             ) from e
 
 
@@ -71,7 +72,7 @@ class _JsonOnlyBodyModel(_JsonBodyModel):
         # An HTML form on another site can post text/plain, urlencoded or multipart bodies without a
         # CORS preflight, but never application/json: refusing the rest stops login CSRF.
         if request.content_type != "application/json":
-            raise HttpError(415, "The body must be JSON (Content-Type: application/json).")
+            raise HttpError(415, _("The body must be JSON (Content-Type: application/json)."))
         return super().get_request_data(request, api, path_params)
 
 

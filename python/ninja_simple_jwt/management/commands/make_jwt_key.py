@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyPairExistsError
 from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair, prune_retired_keys
@@ -17,7 +19,7 @@ def _where(kind: KeyKind, name: str) -> str:
     try:
         return str(storage.path(name))
     except NotImplementedError:
-        return f"{name} in {type(storage).__name__}"
+        return _("%(name)s in %(storage)s") % {"name": name, "storage": type(storage).__name__}
 
 
 class Command(BaseCommand):
@@ -54,7 +56,14 @@ class Command(BaseCommand):
         try:
             if prune:
                 dropped = prune_retired_keys()
-                self.stdout.write(f"Dropped {dropped} retired public key(s) whose tokens have all expired.")
+                self.stdout.write(
+                    ngettext(
+                        "Dropped %(count)d retired public key whose tokens have all expired.",
+                        "Dropped %(count)d retired public keys whose tokens have all expired.",
+                        dropped,
+                    )
+                    % {"count": dropped}
+                )
                 return
             algorithm = self.algorithm or options.get("algorithm") or ninja_simple_jwt_settings.JWT_ALGORITHM
             private_name, public_name = make_and_save_key_pair(
@@ -62,20 +71,29 @@ class Command(BaseCommand):
             )
         except (KeyPairExistsError, InvalidKeyError) as e:
             raise CommandError(str(e)) from e
-        kind = {"RS256": f"a {bits}-bit RSA", "ES256": "a P-256 (ES256)", "EdDSA": "an Ed25519 (EdDSA)"}[algorithm]
-        verb = "Rotated to" if rotate else "Made"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {kind} key pair."))
-        self.stdout.write(f"Private key (keep it secret): {_where('private', private_name)}")
-        self.stdout.write(f"Public key: {_where('public', public_name)}")
+        # Whole sentences, so that each language can place the words its own way.
+        made = {
+            ("RS256", False): _("Made a %(bits)d-bit RSA key pair."),
+            ("RS256", True): _("Rotated to a %(bits)d-bit RSA key pair."),
+            ("ES256", False): _("Made a P-256 (ES256) key pair."),
+            ("ES256", True): _("Rotated to a P-256 (ES256) key pair."),
+            ("EdDSA", False): _("Made an Ed25519 (EdDSA) key pair."),
+            ("EdDSA", True): _("Rotated to an Ed25519 (EdDSA) key pair."),
+        }[algorithm, rotate]
+        self.stdout.write(self.style.SUCCESS(made % {"bits": bits}))  # a mapping: no placeholder is fine
+        self.stdout.write(_("Private key (keep it secret): %(path)s") % {"path": _where("private", private_name)})
+        self.stdout.write(_("Public key: %(path)s") % {"path": _where("public", public_name)})
         if rotate:
             self.stdout.write(
-                "The previous public key keeps verifying until its tokens expire; every process signs with the "
-                "new key within JWT_KEY_RELOAD_INTERVAL."
+                _(
+                    "The previous public key keeps verifying until its tokens expire; every process signs with "
+                    "the new key within JWT_KEY_RELOAD_INTERVAL."
+                )
             )
         s = ninja_simple_jwt_settings
         if s.JWT_PRIVATE_KEY is not None or s.JWT_PUBLIC_KEY is not None:
             self.stderr.write(
                 self.style.WARNING(
-                    "JWT_PRIVATE_KEY or JWT_PUBLIC_KEY is set in settings and is used instead of these files."
+                    _("JWT_PRIVATE_KEY or JWT_PUBLIC_KEY is set in settings and is used instead of these files.")
                 )
             )

@@ -18,15 +18,20 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="JwtSession",
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("created_at", models.DateTimeField()),
-                ("last_used_at", models.DateTimeField()),
-                ("expires_at", models.DateTimeField(db_index=True)),
-                ("user_agent", models.CharField(blank=True, max_length=256)),
-                ("refresh_jti", models.CharField(max_length=64)),
-                ("previous_jti", models.CharField(blank=True, max_length=64)),
-                ("rotated_at", models.DateTimeField(blank=True, null=True)),
-                ("revoked_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name="id"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("last_used_at", models.DateTimeField(verbose_name="last used at")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires at")),
+                ("user_agent", models.CharField(blank=True, max_length=256, verbose_name="user agent")),
+                ("refresh_jti", models.CharField(max_length=64, verbose_name="refresh jti")),
+                ("previous_jti", models.CharField(blank=True, max_length=64, verbose_name="previous jti")),
+                ("rotated_at", models.DateTimeField(blank=True, null=True, verbose_name="rotated at")),
+                ("revoked_at", models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="revoked at")),
                 (
                     "revoked_reason",
                     models.CharField(
@@ -42,6 +47,7 @@ class Migration(migrations.Migration):
                             ("admin", "revoked in the admin"),
                         ],
                         max_length=32,
+                        verbose_name="revoked reason",
                     ),
                 ),
                 (
@@ -50,11 +56,13 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="jwt_sessions",
                         to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
                     ),
                 ),
             ],
             options={
                 "verbose_name": "session",
+                "verbose_name_plural": "sessions",
                 "indexes": [models.Index(fields=["user", "revoked_at"], name="jwt_session_user_revoked")],
             },
         ),

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ninja_simple_jwt.sessions.models import JwtSession
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
@@ -26,10 +27,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, ended_days: int, **options: Any) -> None:
         if ended_days < 0:
-            raise CommandError("--ended-days must be 0 or more.")
+            raise CommandError(gettext("--ended-days must be 0 or more."))
         now = timezone.now()
         leeway = ninja_simple_jwt_settings.JWT_LEEWAY
         # A refresh token is accepted until exp + leeway: its row must outlive that.
         stale = Q(expires_at__lt=now - leeway) | Q(revoked_at__lt=now - timedelta(days=ended_days))
         deleted, _ = JwtSession.objects.filter(stale).delete()
-        self.stdout.write(f"Deleted {deleted} expired or ended session(s).")
+        self.stdout.write(
+            ngettext(
+                "Deleted %(count)d expired or ended session.", "Deleted %(count)d expired or ended sessions.", deleted
+            )
+            % {"count": deleted}
+        )

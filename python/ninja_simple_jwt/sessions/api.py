@@ -7,8 +7,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.sessions import sessions_enabled
+
+require_installed(__name__)
 
 __all__ = ["SessionOut", "sessions_router"]
 

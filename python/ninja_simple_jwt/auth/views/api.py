@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.errors import AuthenticationError
 
+from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.throttling import throttle_sign_in
 from ninja_simple_jwt.auth.views.schemas import (
     JsonBody,
@@ -34,6 +35,8 @@ from ninja_simple_jwt.sessions.api import sessions_router
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
+
+require_installed(__name__)
 
 __all__ = ["mobile_auth_router", "sessions_router", "web_auth_router"]
 

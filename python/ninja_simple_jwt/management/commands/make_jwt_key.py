@@ -4,20 +4,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyPairExistsError
 from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair, prune_retired_keys
-from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_storage
+from ninja_simple_jwt.jwt.key_retrieval import key_location
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 
 __all__ = ["Command"]
 
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
-
-
-def _where(kind: KeyKind, name: str) -> str:
-    storage = key_storage(kind)
-    try:
-        return str(storage.path(name))
-    except NotImplementedError:
-        return f"{name} in {type(storage).__name__}"
 
 
 class Command(BaseCommand):
@@ -65,8 +57,8 @@ class Command(BaseCommand):
         kind = {"RS256": f"a {bits}-bit RSA", "ES256": "a P-256 (ES256)", "EdDSA": "an Ed25519 (EdDSA)"}[algorithm]
         verb = "Rotated to" if rotate else "Made"
         self.stdout.write(self.style.SUCCESS(f"{verb} {kind} key pair."))
-        self.stdout.write(f"Private key (keep it secret): {_where('private', private_name)}")
-        self.stdout.write(f"Public key: {_where('public', public_name)}")
+        self.stdout.write(f"Private key (keep it secret): {key_location('private', private_name)}")
+        self.stdout.write(f"Public key: {key_location('public', public_name)}")
         if rotate:
             self.stdout.write(
                 "The previous public key keeps verifying until its tokens expire; every process signs with the "

@@ -149,3 +149,34 @@ def test_the_quick_start_works_as_copied_with_the_readme_claim_map(tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [200, "Hello alice", 200, ["access", "refresh"]]
+
+
+WEB_REFRESH = "/api/auth/web/token-refresh"
+WEB_SIGN_OUT = "/api/auth/web/sign-out"
+
+
+def detail(response: Any) -> str:
+    assert response.status_code == 401
+    return str(response.json()["detail"])
+
+
+def test_in_debug_a_missing_refresh_cookie_says_why_a_browser_may_not_have_sent_it(keys: Any) -> None:
+    client = Client()
+    with override_settings(DEBUG=True):
+        generic = detail(client.post(WEB_REFRESH))
+        assert generic.startswith("No refresh token was given. (DEBUG)")
+        assert "SameSite=Strict" in generic
+        with override_settings(NINJA_SIMPLE_JWT={"WEB_REFRESH_COOKIE_SECURE": True}):
+            assert "this request came over plain http" in detail(client.post(WEB_REFRESH))
+            assert "plain http" not in detail(client.post(WEB_REFRESH, secure=True))
+        with override_settings(NINJA_SIMPLE_JWT={"WEB_REFRESH_COOKIE_PATH": "/auth/web/token-refresh"}):
+            assert (
+                f"The refresh cookie's Path is /auth/web/token-refresh, which does not cover {WEB_REFRESH}"
+                in detail(client.post(WEB_REFRESH))
+            )
+        # The default Path is the token-refresh URL: sign-out never gets the cookie.
+        assert f"which does not cover {WEB_SIGN_OUT}" in detail(client.post(WEB_SIGN_OUT))
+    # Outside DEBUG, the answer is the same whatever the reason.
+    with override_settings(NINJA_SIMPLE_JWT={"WEB_REFRESH_COOKIE_PATH": "/elsewhere"}):
+        assert detail(client.post(WEB_REFRESH)) == "No refresh token was given."
+        assert detail(client.post(WEB_SIGN_OUT)) == "Sign-out needs a valid refresh token or access token."

@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ninja_simple_jwt.auth.views.refresh_cookie import cookie_path_matches
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_location, key_path, key_ring, key_storage
 from ninja_simple_jwt.sessions import sessions_enabled
@@ -130,7 +131,7 @@ def _check_cookie_path() -> list[CheckMessage]:
         except NoReverseMatch:
             continue
     cookie_path = ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_PATH
-    if not paths or any(_path_matches(path, cookie_path) for path in paths):
+    if not paths or any(cookie_path_matches(path, cookie_path) for path in paths):
         return []
     return [
         Error(
@@ -228,10 +229,3 @@ _DUMMY_CONSEQUENCE = {
     "SIGN_IN_THROTTLE_CACHE": _("failed sign-ins are never counted and nobody is ever throttled"),
     "JWT_REVOCATION_CACHE": _("an ended session's access tokens are accepted until they expire"),
 }
-
-
-def _path_matches(request_path: str, cookie_path: str) -> bool:
-    # RFC 6265 section 5.1.4: the cookie path is the request path, or a prefix of it ending at a "/".
-    return request_path == cookie_path or (
-        request_path.startswith(cookie_path) and (cookie_path.endswith("/") or request_path[len(cookie_path)] == "/")
-    )

@@ -8,11 +8,13 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Router
 from ninja.errors import AuthenticationError
 
 from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.throttling import throttle_sign_in
+from ninja_simple_jwt.auth.views.refresh_cookie import missing_cookie_reasons
 from ninja_simple_jwt.auth.views.schemas import (
     JsonBody,
     JsonOnlyBody,
@@ -148,9 +150,10 @@ def web_sign_in(
 @web_auth_router.post("/token-refresh", response=WebSignInResponse, url_name="web_token_refresh")
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
     """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
-    access_token, refresh_token, refresh_claims = _refresh(
-        request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
-    )
+    cookie = request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+    if not cookie and (reasons := missing_cookie_reasons(request)):
+        raise AuthenticationError(message=f"{gettext('No refresh token was given.')} {reasons}")
+    access_token, refresh_token, refresh_claims = _refresh(cookie)
     if refresh_token is not None and refresh_claims is not None:
         expires = datetime.fromtimestamp(refresh_claims["exp"], timezone.utc)
         _set_refresh_cookie(response, refresh_token, expires=expires)
@@ -164,10 +167,15 @@ def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
     The browser sends the cookie only under its Path, which may not include this route: then the page
     signs out with its access token. 401 when neither is valid.
     """
-    claims = _claims(request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME), TokenTypes.REFRESH)
+    cookie = request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+    claims = _claims(cookie, TokenTypes.REFRESH)
     if claims is None:
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         claims = _claims(token, TokenTypes.ACCESS) if scheme.lower() == "bearer" else None
+    if claims is None and not cookie and (reasons := missing_cookie_reasons(request)):
+        raise AuthenticationError(
+            message=f"{gettext('Sign-out needs a valid refresh token or access token.')} {reasons}"
+        )
     _sign_out(claims)
     # Expire it with the attributes sign-in set: browsers match a cookie by name, domain and path, and
     # may refuse to replace a Secure cookie with one that is not (Django's delete_cookie drops Secure).

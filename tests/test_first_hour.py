@@ -180,3 +180,11 @@ def test_in_debug_a_missing_refresh_cookie_says_why_a_browser_may_not_have_sent_
     with override_settings(NINJA_SIMPLE_JWT={"WEB_REFRESH_COOKIE_PATH": "/elsewhere"}):
         assert detail(client.post(WEB_REFRESH)) == "No refresh token was given."
         assert detail(client.post(WEB_SIGN_OUT)) == "Sign-out needs a valid refresh token or access token."
+
+
+def test_the_readme_jwks_snippet_says_what_pyjwt_needs() -> None:
+    text = (Path(REPO) / "README.md").read_text()
+    section = text[text.index("\n### JWKS\n") :]
+    before_snippet = section[: section.index("jwt.PyJWKClient(")]
+    # Without cryptography, PyJWT's PyJWKClient raises MissingCryptographyError on the first RS256 key.
+    assert "`pyjwt[crypto]`" in before_snippet and "MissingCryptographyError" in before_snippet

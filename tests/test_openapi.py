@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
 
 from tests.conftest import PASSWORD
@@ -119,3 +121,13 @@ def test_the_document_describes_cookie_bodies_and_security() -> None:
     assert schema["paths"][f"{WEB}/sign-out"]["post"]["security"] == [{"HttpJwtAuth": []}, {}]
     body = schema["paths"][f"{MOBILE}/sign-out"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/MobileSignOutRequest")
+
+
+def test_django_ninjas_export_command_writes_the_cookie_parameter() -> None:
+    from ninja.management.commands.export_openapi_schema import Command
+
+    out = StringIO()
+    # Called by its class: the tests' settings do not install the app "ninja" that names it.
+    call_command(Command(), "--api", "tests.urls.api", stdout=out)
+    refresh = json.loads(out.getvalue())["paths"][f"{WEB}/token-refresh"]["post"]
+    assert refresh["parameters"][0]["name"] == "refresh"

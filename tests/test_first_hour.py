@@ -41,6 +41,7 @@ def test_routers_mounted_without_the_app_fail_the_check_naming_installed_apps(tm
     command = [sys.executable, "-m", "django", "check"]
     result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0
+    assert "The routers of ninja_simple_jwt are imported" in result.stderr
     assert "but 'ninja_simple_jwt' is not in INSTALLED_APPS: add it" in result.stderr
     assert "NINJA_SIMPLE_JWT['JWT_ACESS_TOKEN_LIFETIME'] is not a setting of ninja_simple_jwt" in result.stderr
     # With the app, the same project's check names the setting as an error of its own.

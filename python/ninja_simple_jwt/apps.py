@@ -24,8 +24,8 @@ class NinjaJwtConfig(AppConfig):
         ninja_simple_jwt_settings.validated()
 
 
-def require_installed(module: str) -> None:
-    """Refuses to import `module` (a URL conf mounts it) when the app is not in INSTALLED_APPS.
+def require_installed() -> None:
+    """Refuses the import of the routers' modules (a URL conf mounts them) when the app is not installed.
 
     Without the app nothing checks the settings or the keys and `make_jwt_key` is an unknown command. A
     check registered here would come too late: `manage.py check` lists its checks before its URL check
@@ -38,10 +38,10 @@ def require_installed(module: str) -> None:
 
     lines = [
         gettext(
-            "%(module)s is imported (its routes are mounted), but 'ninja_simple_jwt' is not in INSTALLED_APPS: "
-            "add it, so that its settings and keys are checked and `manage.py make_jwt_key` exists."
-        )
-        % {"module": module},
+            "The routers of ninja_simple_jwt are imported (a URL conf mounts them), but 'ninja_simple_jwt' is not "
+            "in INSTALLED_APPS: add it, so that its settings and keys are checked and `manage.py make_jwt_key` "
+            "exists."
+        ),
         *map(str, settings_problems()),
     ]
     raise ImproperlyConfigured("\n".join(lines))

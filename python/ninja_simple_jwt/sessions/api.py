@@ -12,7 +12,7 @@ from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.auth.views.schemas import no_content, refusals
 from ninja_simple_jwt.sessions import sessions_enabled
 
-require_installed(__name__)
+require_installed()
 
 __all__ = ["SessionOut", "sessions_router"]
 

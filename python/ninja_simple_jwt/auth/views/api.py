@@ -43,7 +43,7 @@ from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
 
-require_installed(__name__)
+require_installed()
 
 __all__ = ["mobile_auth_router", "sessions_router", "web_auth_router"]
 

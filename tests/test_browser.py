@@ -13,8 +13,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import ninja
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -329,3 +331,24 @@ def test_sign_out_everywhere_ends_the_sessions_of_other_browsers(site: Server, b
     finally:
         phone.close()
         laptop.close()
+
+
+def test_the_api_docs_page_shows_every_answer_of_the_auth_endpoints(site: Server, context: BrowserContext) -> None:
+    # The static files collectstatic would hand a deployment's web server, served here by the browser.
+    static = Path(ninja.__file__).parent / "static"
+    context.route(
+        "**/static/**",
+        lambda route: route.fulfill(path=static / route.request.url.split("/static/", 1)[1].split("?")[0]),
+    )
+    page = context.new_page()
+    response = page.goto(site.url + "/api/docs")
+    assert response is not None and response.status == 200
+    expect(page.locator(".information-container .title")).to_contain_text("ninja_simple_jwt example")
+    operation = page.locator("#operations-default-ninja_simple_jwt_auth_views_api_web_token_refresh")
+    operation.locator(".opblock-summary").click()
+    expect(operation.locator(".parameters")).to_contain_text("refresh")
+    expect(operation.locator(".parameters")).to_contain_text("(cookie)")
+    codes = operation.locator(".responses-table tr.response .response-col_status")
+    expect(codes).to_have_text(["200", "401", "503"])
+    expect(page.locator(".btn.authorize")).to_be_visible()
+    screenshot(page, "api-docs")

@@ -191,7 +191,8 @@ def test_the_cache_aliases_are_checked_when_used(keys: Any) -> None:
 def test_missing_keys_are_a_warning(tmp_path: Path) -> None:
     messages = ids({})
     assert [m[0] for m in messages] == ["ninja_simple_jwt.W003"] * 2
-    assert "No JWT private key at 'jwt-signing.pem'" in messages[0][1]
+    # The absolute path: the default storage reads relative to the working directory.
+    assert f"No JWT private key at {str(tmp_path / 'jwt-signing.pem')!r}" in messages[0][1]
     assert "make_jwt_key" in messages[0][1]
 
 

@@ -121,10 +121,13 @@ def test_tokens_pyjwt_signs_are_accepted_over_http(server: Server) -> None:
 
 
 def test_production_settings_checks(tmp_path: Path) -> None:
-    # Plain HTTP on loopback: only the two HTTPS warnings the README explains (TLS is the proxy's job).
-    assert deploy_warnings(tmp_path, {}) == {"security.W004", "security.W008"}
-    # Behind a TLS-terminating proxy (EXAMPLE_HTTPS=1): clean.
-    assert deploy_warnings(tmp_path, {"EXAMPLE_HTTPS": "1"}) == set()
+    # Plain HTTP on loopback: the two HTTPS warnings the README explains (TLS is the proxy's job), and
+    # without Redis, the sign-in throttle on the local-memory cache, one count per worker.
+    assert deploy_warnings(tmp_path, {}) == {"security.W004", "security.W008", "ninja_simple_jwt.W040"}
+    # Behind a TLS-terminating proxy (EXAMPLE_HTTPS=1), with a shared cache (checking connects to nothing): clean.
+    redis = {"EXAMPLE_REDIS_URL": "redis://127.0.0.1:9/0"}
+    assert deploy_warnings(tmp_path, {"EXAMPLE_HTTPS": "1"}) == {"ninja_simple_jwt.W040"}
+    assert deploy_warnings(tmp_path, {"EXAMPLE_HTTPS": "1", **redis}) == set()
 
 
 def deploy_warnings(workdir: Path, extra: dict[str, str]) -> set[str]:

@@ -247,7 +247,7 @@ def test_a_mismatched_pair_is_a_clear_error(tmp_path: Path, pem_pair: tuple[byte
     with pytest.raises(exceptions.KeyMismatchError) as info:
         access()
     message = str(info.value)
-    assert "'jwt-signing.pem'" in message and "'jwt-signing.pub'" in message
+    assert repr(str(tmp_path / "jwt-signing.pem")) in message and repr(str(tmp_path / "jwt-signing.pub")) in message
     assert "make_jwt_key --force" in message
 
 

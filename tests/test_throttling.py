@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import connections
 from django.test import Client, override_settings
 
@@ -27,6 +28,14 @@ WEB_SIGN_IN = "/api/auth/web/sign-in"
 def sign_in(client: Client, password: str, username: str = "alice", url: str = MOBILE_SIGN_IN, **extra: Any) -> Any:
     body = json.dumps({"username": username, "password": password})
     return client.post(url, data=body, content_type="application/json", **extra)
+
+
+@pytest.fixture(autouse=True)
+def _local_memory_cache(settings: Any) -> None:
+    # The suite's default cache is file-based (shared by processes, as W040 asks), and its increments are
+    # not atomic: the throttle needs one whose are (Redis, Memcached, the database, local memory).
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()  # local memory outlives the settings: each test starts with no count
 
 
 @pytest.fixture

@@ -16,6 +16,9 @@ The ids, as the README lists them:
 - W001 the refresh cookie is not `Secure` while DEBUG is off.
 - W002 the refresh cookie is not `HttpOnly`: the page's scripts can read the refresh token.
 - W003 a key is missing (run `make_jwt_key`): sign-in, or token checks, fail until it is there.
+- W040 the sign-in throttle or access-token revocation uses a cache of one process (LocMemCache) while
+  DEBUG is off: with several workers, each counts and remembers on its own.
+- W041 the sign-in throttle or access-token revocation uses DummyCache, which keeps nothing.
 - E050 a token lifetime so long that a token's expiry is past the last date Python can represent.
 - E051 TOKEN_CLAIM_USER_ATTRIBUTE_MAP names an attribute the user model does not have.
 - E052 the refresh cookie is `SameSite=None` but not `Secure`: browsers refuse it.
@@ -34,10 +37,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ninja_simple_jwt.auth.views.refresh_cookie import cookie_path_matches
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
-from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
+from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_location, key_path, key_ring, key_storage
 from ninja_simple_jwt.sessions import sessions_enabled
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, settings_problems
 
@@ -56,7 +62,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if problems:
         return [Error(p.text, id=f"ninja_simple_jwt.{p.id}") for p in problems]
     s = ninja_simple_jwt_settings
-    messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path(), *_check_sessions_router()]
+    messages: list[CheckMessage] = [
+        *_check_keys(),
+        *_check_cookie_path(),
+        *_check_sessions_router(),
+        *_check_shared_caches(),
+    ]
     messages += _check_consistency()
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
@@ -100,7 +111,7 @@ def _check_keys() -> list[CheckMessage]:
             missing = _("No JWT private key at %(path)s.") if kind == "private" else _("No JWT public key at %(path)s.")
             messages.append(
                 Warning(
-                    missing % {"path": repr(key_path(kind))},
+                    missing % {"path": key_location(kind)},
                     hint=_("Run `python manage.py make_jwt_key`, or set the key's path or the key itself."),
                     id="ninja_simple_jwt.W003",
                 )
@@ -137,7 +148,7 @@ def _check_cookie_path() -> list[CheckMessage]:
         except NoReverseMatch:
             continue
     cookie_path = ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_PATH
-    if not paths or any(_path_matches(path, cookie_path) for path in paths):
+    if not paths or any(cookie_path_matches(path, cookie_path) for path in paths):
         return []
     return [
         Error(
@@ -167,13 +178,6 @@ def _check_sessions_router() -> list[CheckMessage]:
             id="ninja_simple_jwt.E011",
         )
     ]
-
-
-def _path_matches(request_path: str, cookie_path: str) -> bool:
-    # RFC 6265 section 5.1.4: the cookie path is the request path, or a prefix of it ending at a "/".
-    return request_path == cookie_path or (
-        request_path.startswith(cookie_path) and (cookie_path.endswith("/") or request_path[len(cookie_path)] == "/")
-    )
 
 
 def _check_consistency() -> list[CheckMessage]:
@@ -245,3 +249,78 @@ def _check_consistency() -> list[CheckMessage]:
             )
         )
     return messages
+
+
+# What goes wrong when each use of a cache does not see what the other workers wrote.
+_PER_PROCESS_CONSEQUENCE = {
+    "SIGN_IN_THROTTLE_CACHE": gettext_lazy(
+        "each worker counts failed sign-ins on its own, so a guesser gets the limit once per worker"
+    ),
+    "JWT_REVOCATION_CACHE": gettext_lazy(
+        "a session ended in one worker is not known to the others, which keep accepting its access tokens until "
+        "they expire"
+    ),
+}
+
+
+def _cache_backend(alias: str) -> type | None:
+    caches = getattr(settings, "CACHES", None) or {"default": {}}
+    path = caches.get(alias, {}).get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    try:
+        backend = import_string(path)
+    except ImportError:
+        return None  # Django's own cache checks say so
+    return backend if isinstance(backend, type) else None
+
+
+def _check_shared_caches() -> list[CheckMessage]:
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    s = ninja_simple_jwt_settings
+    uses = []
+    if s.SIGN_IN_MAX_FAILURES_PER_USERNAME or s.SIGN_IN_MAX_FAILURES_PER_ADDRESS:
+        uses.append("SIGN_IN_THROTTLE_CACHE")
+    if s.JWT_REVOKE_ACCESS_TOKENS:
+        uses.append("JWT_REVOCATION_CACHE")
+    messages: list[CheckMessage] = []
+    for setting in uses:
+        alias = getattr(s, setting)
+        backend = _cache_backend(alias)
+        if backend is None:
+            continue
+        where = {"setting": setting, "alias": alias, "backend": f"{backend.__module__}.{backend.__qualname__}"}
+        hint = _("Give %(setting)s a cache every worker and host shares: Redis, Memcached or the database.") % {
+            "setting": setting
+        }
+        if issubclass(backend, DummyCache):
+            messages.append(
+                Warning(
+                    _(
+                        "NINJA_SIMPLE_JWT['%(setting)s'] names the cache %(alias)r, a %(backend)s: it keeps nothing, "
+                        "so %(what)s."
+                    )
+                    % {**where, "what": _DUMMY_CONSEQUENCE[setting]},
+                    hint=hint,
+                    id="ninja_simple_jwt.W041",
+                )
+            )
+        elif issubclass(backend, LocMemCache) and not settings.DEBUG:
+            messages.append(
+                Warning(
+                    _(
+                        "NINJA_SIMPLE_JWT['%(setting)s'] names the cache %(alias)r, a %(backend)s, which lives in one "
+                        "process: with several workers, %(what)s."
+                    )
+                    % {**where, "what": _PER_PROCESS_CONSEQUENCE[setting]},
+                    hint=hint,
+                    id="ninja_simple_jwt.W040",
+                )
+            )
+    return messages
+
+
+_DUMMY_CONSEQUENCE = {
+    "SIGN_IN_THROTTLE_CACHE": gettext_lazy("failed sign-ins are never counted and nobody is ever throttled"),
+    "JWT_REVOCATION_CACHE": gettext_lazy("an ended session's access tokens are accepted until they expire"),
+}

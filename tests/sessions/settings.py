@@ -1,4 +1,4 @@
-"""The test settings with the sessions app installed, on SQLite and the local-memory cache."""
+"""The test settings with the sessions app installed, on SQLite and a file-based cache."""
 
 import atexit
 import shutil
@@ -43,6 +43,5 @@ TEMPLATES = [
     }
 ]
 ROOT_URLCONF = "tests.sessions.urls"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Filled in by the conftest when a real server is used (see settings_postgres).
 SERVICES: dict[str, int] = {}

@@ -32,6 +32,9 @@ class HttpJwtAuth(HttpBearer):
     or, when `load_user` is not given, with AUTH_LOAD_USER = True or USE_STATELESS_AUTH = False.
     """
 
+    # OpenAPI: the bearer scheme's token is a JWT.
+    openapi_bearerFormat = "JWT"
+
     def __init__(self, *, load_user: bool | None = None) -> None:
         super().__init__()
         self.load_user_from_db = load_user

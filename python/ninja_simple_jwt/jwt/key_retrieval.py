@@ -28,6 +28,7 @@ __all__ = [
     "KeyKind",
     "KeyRing",
     "RetiredKey",
+    "key_location",
     "key_path",
     "key_ring",
     "key_storage",
@@ -65,8 +66,16 @@ def key_path(kind: KeyKind) -> str:
     return str(getattr(s, f"JWT_{kind.upper()}_KEY_PATH"))
 
 
-def _where(kind: KeyKind) -> str:
-    return f"{key_path(kind)!r} in {type(key_storage(kind)).__name__}"
+def key_location(kind: KeyKind, name: str | None = None) -> str:
+    """Where the `kind` key (or the file `name` in its storage) is, for messages: the absolute path the
+    storage opens, so that a key looked for under another working directory is told apart; else the name
+    and the storage's class."""
+    storage = key_storage(kind)
+    name = key_path(kind) if name is None else name
+    try:
+        return repr(str(storage.path(name)))
+    except (NotImplementedError, AttributeError):
+        return f"{name!r} in {type(storage).__name__}"
 
 
 def _as_bytes(data: str | bytes) -> bytes:
@@ -82,9 +91,9 @@ def read_stored(kind: KeyKind) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise InvalidKeyError(f"The JWT {kind} key path {_where(kind)} is a directory: name a file.") from None
+        raise InvalidKeyError(f"The JWT {kind} key path {key_location(kind)} is a directory: name a file.") from None
     except OSError as e:
-        raise InvalidKeyError(f"Cannot read the JWT {kind} key at {_where(kind)}: {e.strerror or e}.") from None
+        raise InvalidKeyError(f"Cannot read the JWT {kind} key at {key_location(kind)}: {e.strerror or e}.") from None
 
 
 def _read_key(kind: Literal["private", "public"]) -> bytes:
@@ -94,7 +103,7 @@ def _read_key(kind: Literal["private", "public"]) -> bytes:
     data = read_stored(kind)
     if data is None:
         raise InvalidKeyError(
-            f"No JWT {kind} key at {_where(kind)}: {_HOW_TO_MAKE}, or set JWT_{kind.upper()}_KEY_PATH."
+            f"No JWT {kind} key at {key_location(kind)}: {_HOW_TO_MAKE}, or set JWT_{kind.upper()}_KEY_PATH."
         )
     return data
 
@@ -185,14 +194,15 @@ def _parse(pem: bytes, what: str, parse: type[VerifyingKey] | type[SigningKey]) 
 def _build(sources: _Sources) -> KeySet:
     s = ninja_simple_jwt_settings
     inline = s.JWT_PUBLIC_KEY is not None
-    current = _parse(sources.public, "JWT_PUBLIC_KEY" if inline else f"public key at {_where('public')}", VerifyingKey)
-    others = [_parse(pem, f"retired public key in {_where('previous')}", VerifyingKey) for pem in sources.retired or ()]
+    where = key_location
+    current = _parse(sources.public, "JWT_PUBLIC_KEY" if inline else f"public key at {where('public')}", VerifyingKey)
+    others = [_parse(pem, f"retired public key in {where('previous')}", VerifyingKey) for pem in sources.retired or ()]
     others += [_parse(pem, "key in JWT_EXTRA_PUBLIC_KEYS", VerifyingKey) for pem in sources.extra]
     signing = None
     if sources.private is not None:
         private_inline = s.JWT_PRIVATE_KEY is not None
         signing = _parse(
-            sources.private, "JWT_PRIVATE_KEY" if private_inline else f"private key at {_where('private')}", SigningKey
+            sources.private, "JWT_PRIVATE_KEY" if private_inline else f"private key at {where('private')}", SigningKey
         )
         if signing.algorithm != s.JWT_ALGORITHM:
             logger.warning(
@@ -205,8 +215,8 @@ def _build(sources: _Sources) -> KeySet:
     try:
         return KeySet([current, *others], signing, s.JWT_REMEMBERED_TOKENS)
     except KeyMismatchError:
-        private = "JWT_PRIVATE_KEY" if s.JWT_PRIVATE_KEY is not None else f"the private key at {_where('private')}"
-        public = "JWT_PUBLIC_KEY" if inline else f"the public key at {_where('public')}"
+        private = "JWT_PRIVATE_KEY" if s.JWT_PRIVATE_KEY is not None else f"the private key at {where('private')}"
+        public = "JWT_PUBLIC_KEY" if inline else f"the public key at {where('public')}"
         raise KeyMismatchError(
             f"{private} and {public} are not one key pair: run `python manage.py make_jwt_key --force` to "
             "make a new pair, or put back the file that was replaced."

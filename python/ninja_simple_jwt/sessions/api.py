@@ -3,13 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+from ninja_simple_jwt.auth.views.schemas import no_content, refusals
 from ninja_simple_jwt.sessions import sessions_enabled
+
+require_installed()
 
 __all__ = ["SessionOut", "sessions_router"]
 
@@ -32,7 +36,12 @@ def _caller(request: HttpRequest) -> tuple[Any, Any]:
     return request.user.pk, claims.get("sid")
 
 
-@sessions_router.get("/", response=list[SessionOut], url_name="sessions_list")
+# 404: the sessions app is not installed (or, to end one, no such session of the caller's); 503: the keys,
+# the database or the revocation cache cannot be used.
+_REFUSALS = refusals(401, 404, 503)
+
+
+@sessions_router.get("/", response={200: list[SessionOut], **_REFUSALS}, url_name="sessions_list")
 def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's live sessions, newest first; `current` marks the one of this access token."""
     from ninja_simple_jwt.sessions.service import live_sessions
@@ -51,18 +60,19 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 # Before "/{session_id}": django-ninja matches paths in the order routes are declared.
-@sessions_router.post("/revoke-all", response={204: None}, url_name="sessions_revoke_all")
-def revoke_all_sessions(request: HttpRequest) -> None:
+@sessions_router.post("/revoke-all", response={204: None, **_REFUSALS}, url_name="sessions_revoke_all")
+def revoke_all_sessions(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Ends every session of the caller, this one included."""
     from ninja_simple_jwt.sessions.models import EndReason
     from ninja_simple_jwt.sessions.service import end_user_sessions
 
     user_id, _ = _caller(request)
     end_user_sessions(user_id, EndReason.REVOKE_ALL)
+    return no_content(response)
 
 
-@sessions_router.delete("/{session_id}", response={204: None}, url_name="sessions_end")
-def end_one_session(request: HttpRequest, session_id: str) -> None:
+@sessions_router.delete("/{session_id}", response={204: None, **_REFUSALS}, url_name="sessions_end")
+def end_one_session(request: HttpRequest, response: HttpResponse, session_id: str) -> HttpResponse:
     """Ends one of the caller's sessions; 404 for an id that is not one of theirs."""
     from ninja_simple_jwt.sessions.models import EndReason
     from ninja_simple_jwt.sessions.service import end_session
@@ -70,3 +80,4 @@ def end_one_session(request: HttpRequest, session_id: str) -> None:
     user_id, _ = _caller(request)
     if not end_session(session_id, EndReason.ENDED_BY_USER, user_id=user_id):
         raise HttpError(404, gettext("No such session."))
+    return no_content(response)

@@ -8,20 +8,27 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from ninja import Router
 from ninja.errors import AuthenticationError
 
+from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.cross_site import refuse_cross_site
+from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.auth.throttling import throttle_sign_in
+from ninja_simple_jwt.auth.views.refresh_cookie import missing_cookie_reasons
 from ninja_simple_jwt.auth.views.schemas import (
     JsonBody,
     JsonOnlyBody,
     MobileSignInResponse,
+    MobileSignOutRequest,
     MobileTokenRefreshRequest,
     MobileTokenRefreshResponse,
     SignInRequest,
     WebSignInResponse,
+    no_content,
+    refusals,
 )
 from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import (
@@ -37,12 +44,35 @@ from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import usable_keys
 from ninja_simple_jwt.utils import make_authentication_params
 
+require_installed()
+
 __all__ = ["mobile_auth_router", "sessions_router", "web_auth_router"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
 mobile_auth_router = Router()
 web_auth_router = Router()
+
+
+class _OptionalBearer(HttpJwtAuth):
+    """Web sign-out's bearer token, in OpenAPI only: the view reads the token itself (the refresh cookie
+    may stand in for it), so this lets every request through."""
+
+    def __call__(self, request: HttpRequest) -> bool:  # type: ignore[override]
+        return True
+
+
+# django-ninja names a security scheme after its class: one scheme, the protected routes' own.
+_OptionalBearer.__name__ = HttpJwtAuth.__name__
+
+# The refresh cookie as a parameter of web token-refresh, named as the setting says when the document is made.
+_REFRESH_COOKIE_PARAMETER = {
+    "in": "cookie",
+    "name": lazy(lambda: ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME, str)(),
+    "required": False,
+    "description": "The refresh token, set by web sign-in (HttpOnly; sent only to URLs under its Path).",
+    "schema": {"type": "string"},
+}
 
 
 def _sign_in(request: HttpRequest, payload: SignInRequest) -> AbstractBaseUser:
@@ -108,7 +138,9 @@ def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
         return None
 
 
-@mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
+@mobile_auth_router.post(
+    "/sign-in", response={200: MobileSignInResponse, **refusals(401, 413, 422, 429, 503)}, url_name="mobile_signin"
+)
 @throttle_sign_in
 def mobile_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonBody(...)]
@@ -119,7 +151,10 @@ def mobile_sign_in(
 
 
 @mobile_auth_router.post(
-    "/token-refresh", response=MobileTokenRefreshResponse, url_name="mobile_token_refresh", exclude_none=True
+    "/token-refresh",
+    response={200: MobileTokenRefreshResponse, **refusals(401, 413, 422, 503)},
+    url_name="mobile_token_refresh",
+    exclude_none=True,
 )
 def mobile_token_refresh(
     request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]
@@ -129,13 +164,18 @@ def mobile_token_refresh(
     return {"access": access_token, "refresh": refresh_token}
 
 
-@mobile_auth_router.post("/sign-out", response={204: None}, url_name="mobile_sign_out")
-def mobile_sign_out(request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]) -> None:
+@mobile_auth_router.post("/sign-out", response={204: None, **refusals(401, 413, 422, 503)}, url_name="mobile_sign_out")
+def mobile_sign_out(
+    request: HttpRequest, response: HttpResponse, payload: Annotated[MobileSignOutRequest, JsonBody(...)]
+) -> HttpResponse:
     """Ends the refresh token's session (with the sessions app)."""
     _sign_out(_claims(payload.refresh, TokenTypes.REFRESH))
+    return no_content(response)
 
 
-@web_auth_router.post("/sign-in", response=WebSignInResponse, url_name="web_signin")
+@web_auth_router.post(
+    "/sign-in", response={200: WebSignInResponse, **refusals(401, 413, 415, 422, 429, 503)}, url_name="web_signin"
+)
 @throttle_sign_in
 def web_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonOnlyBody(...)]
@@ -146,35 +186,54 @@ def web_sign_in(
     return {"access": access_token}
 
 
-@web_auth_router.post("/token-refresh", response=WebSignInResponse, url_name="web_token_refresh")
+@web_auth_router.post(
+    "/token-refresh",
+    response={200: WebSignInResponse, **refusals(401, 403, 503)},
+    url_name="web_token_refresh",
+    openapi_extra={"parameters": [_REFRESH_COOKIE_PARAMETER]},
+)
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
     """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
     refuse_cross_site(request)
-    access_token, refresh_token, refresh_claims = _refresh(
-        request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
-    )
+    cookie = request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+    if not cookie and (reasons := missing_cookie_reasons(request)):
+        raise AuthenticationError(message=f"{gettext('No refresh token was given.')} {reasons}")
+    access_token, refresh_token, refresh_claims = _refresh(cookie)
     if refresh_token is not None and refresh_claims is not None:
         expires = datetime.fromtimestamp(refresh_claims["exp"], timezone.utc)
         _set_refresh_cookie(response, refresh_token, expires=expires)
     return {"access": access_token}
 
 
-@web_auth_router.post("/sign-out", response={204: None}, url_name="web_sign_out")
-def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
+@web_auth_router.post(
+    "/sign-out",
+    response={204: None, **refusals(401, 403, 503)},
+    url_name="web_sign_out",
+    auth=_OptionalBearer(),
+    # Optional: the empty requirement lets a request without the header through (the cookie may do).
+    openapi_extra={"security": [{}]},
+)
+def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Ends the session of the refresh cookie, or else of the bearer access token; clears the cookie.
 
     The browser sends the cookie only under its Path, which may not include this route: then the page
     signs out with its access token. 401 when neither is valid.
     """
     refuse_cross_site(request)
-    claims = _claims(request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME), TokenTypes.REFRESH)
+    cookie = request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+    claims = _claims(cookie, TokenTypes.REFRESH)
     if claims is None:
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         claims = _claims(token, TokenTypes.ACCESS) if scheme.lower() == "bearer" else None
+    if claims is None and not cookie and (reasons := missing_cookie_reasons(request)):
+        raise AuthenticationError(
+            message=f"{gettext('Sign-out needs a valid refresh token or access token.')} {reasons}"
+        )
     _sign_out(claims)
     # Expire it with the attributes sign-in set: browsers match a cookie by name, domain and path, and
     # may refuse to replace a Secure cookie with one that is not (Django's delete_cookie drops Secure).
     _set_refresh_cookie(response, "", expires="Thu, 01 Jan 1970 00:00:00 GMT", max_age=0)
+    return no_content(response)
 
 
 def _set_refresh_cookie(

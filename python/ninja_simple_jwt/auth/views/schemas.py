@@ -1,9 +1,9 @@
-"""Request and response bodies of the auth endpoints."""
+"""Request and response bodies of the auth endpoints, and the refusals each documents in OpenAPI."""
 
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import HttpError, ValidationError
@@ -11,13 +11,18 @@ from ninja.params.models import Body, BodyModel
 from pydantic import Field
 
 __all__ = [
+    "ErrorDetail",
     "JsonBody",
     "JsonOnlyBody",
     "MobileSignInResponse",
+    "MobileSignOutRequest",
     "MobileTokenRefreshRequest",
     "MobileTokenRefreshResponse",
     "SignInRequest",
+    "ValidationErrorDetail",
     "WebSignInResponse",
+    "no_content",
+    "refusals",
 ]
 
 # Far above any real credential or token, low enough that nobody can make the server hash megabytes.
@@ -39,6 +44,10 @@ class MobileTokenRefreshRequest(Schema):
     refresh: str = Field(max_length=MAX_TOKEN_LENGTH)
 
 
+class MobileSignOutRequest(Schema):
+    refresh: str = Field(max_length=MAX_TOKEN_LENGTH)
+
+
 class MobileTokenRefreshResponse(Schema):
     access: str
     # With JWT_ROTATE_REFRESH_TOKENS (sessions app) only; otherwise left out of the body.
@@ -47,6 +56,29 @@ class MobileTokenRefreshResponse(Schema):
 
 class WebSignInResponse(Schema):
     access: str
+
+
+class ErrorDetail(Schema):
+    """The body of every refusal (401, 403, 404, 413, 415, 429, 503): what was wrong, for the client."""
+
+    detail: str
+
+
+class ValidationErrorDetail(Schema):
+    """The body of a 422: django-ninja's list of what is wrong with the request, one entry per field."""
+
+    detail: list[dict[str, Any]]
+
+
+def refusals(*statuses: int) -> dict[int, type[Schema]]:
+    """An endpoint's refusals for its `response=`: each status with its body, so that OpenAPI lists them."""
+    return {status: ValidationErrorDetail if status == 422 else ErrorDetail for status in statuses}
+
+
+def no_content(response: HttpResponse) -> HttpResponse:
+    """The 204 of an endpoint whose `response=` lists refusals too (django-ninja then defaults to 200)."""
+    response.status_code = 204
+    return response
 
 
 class _JsonBodyModel(BodyModel):

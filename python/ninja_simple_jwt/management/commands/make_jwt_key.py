@@ -6,20 +6,12 @@ from django.utils.translation import ngettext
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyPairExistsError
 from ninja_simple_jwt.jwt.key_creation import make_and_save_key_pair, prune_retired_keys
-from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_storage
+from ninja_simple_jwt.jwt.key_retrieval import key_location
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 
 __all__ = ["Command"]
 
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
-
-
-def _where(kind: KeyKind, name: str) -> str:
-    storage = key_storage(kind)
-    try:
-        return str(storage.path(name))
-    except NotImplementedError:
-        return _("%(name)s in %(storage)s") % {"name": name, "storage": type(storage).__name__}
 
 
 class Command(BaseCommand):
@@ -81,8 +73,8 @@ class Command(BaseCommand):
             ("EdDSA", True): _("Rotated to an Ed25519 (EdDSA) key pair."),
         }[algorithm, rotate]
         self.stdout.write(self.style.SUCCESS(made % {"bits": bits}))  # a mapping: no placeholder is fine
-        self.stdout.write(_("Private key (keep it secret): %(path)s") % {"path": _where("private", private_name)})
-        self.stdout.write(_("Public key: %(path)s") % {"path": _where("public", public_name)})
+        self.stdout.write(_("Private key (keep it secret): %(path)s") % {"path": key_location("private", private_name)})
+        self.stdout.write(_("Public key: %(path)s") % {"path": key_location("public", public_name)})
         if rotate:
             self.stdout.write(
                 _(

@@ -121,8 +121,9 @@ def redis(port: int) -> Iterator[None]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def redis_calls(client: Any, command: str = "get") -> int:
-    """How many times the Redis server of the redis-py `client` has run `command`."""
+def redis_calls(client: Any, command: str = "mget") -> int:
+    """How many times the Redis server of the redis-py `client` has run `command` (by default the one the
+    revocation check reads with: the session's entry and the key saying the cache is complete)."""
     return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
 
 

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+from ninja_simple_jwt.database import needs_database
 from ninja_simple_jwt.sessions import sessions_enabled
 
 __all__ = ["SessionOut", "sessions_router"]
@@ -32,6 +33,7 @@ def _caller(request: HttpRequest) -> tuple[Any, Any]:
 
 
 @sessions_router.get("/", response=list[SessionOut], url_name="sessions_list")
+@needs_database
 def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's live sessions, newest first; `current` marks the one of this access token."""
     from ninja_simple_jwt.sessions.service import live_sessions
@@ -51,6 +53,7 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
 
 # Before "/{session_id}": django-ninja matches paths in the order routes are declared.
 @sessions_router.post("/revoke-all", response={204: None}, url_name="sessions_revoke_all")
+@needs_database
 def revoke_all_sessions(request: HttpRequest) -> None:
     """Ends every session of the caller, this one included."""
     from ninja_simple_jwt.sessions.models import EndReason
@@ -61,6 +64,7 @@ def revoke_all_sessions(request: HttpRequest) -> None:
 
 
 @sessions_router.delete("/{session_id}", response={204: None}, url_name="sessions_end")
+@needs_database
 def end_one_session(request: HttpRequest, session_id: str) -> None:
     """Ends one of the caller's sessions; 404 for an id that is not one of theirs."""
     from ninja_simple_jwt.sessions.models import EndReason

@@ -21,6 +21,7 @@ from ninja_simple_jwt.auth.views.schemas import (
     SignInRequest,
     WebSignInResponse,
 )
+from ninja_simple_jwt.database import needs_database
 from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import (
     TokenTypes,
@@ -66,7 +67,7 @@ def _issue(request: HttpRequest, user: AbstractBaseUser) -> tuple[str, dict[str,
     return refresh_token, refresh_claims, access_token
 
 
-def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
+def _refresh(request: HttpRequest, refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
     """A new access token, and with rotation (sessions app) a new refresh token and its claims."""
     if not refresh_token:
         raise AuthenticationError(message="No refresh token was given.")
@@ -75,7 +76,7 @@ def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any]
             if sessions_enabled():
                 from ninja_simple_jwt.sessions.service import refresh_session
 
-                return refresh_session(refresh_token)
+                return refresh_session(refresh_token, request)
             access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
         # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
@@ -107,6 +108,7 @@ def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
 
 
 @mobile_auth_router.post("/sign-in", response=MobileSignInResponse, url_name="mobile_signin")
+@needs_database
 @throttle_sign_in
 def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonBody(...)]) -> dict[str, str]:
     """Signs in: returns a refresh and an access token."""
@@ -117,21 +119,24 @@ def mobile_sign_in(request: HttpRequest, payload: Annotated[SignInRequest, JsonB
 @mobile_auth_router.post(
     "/token-refresh", response=MobileTokenRefreshResponse, url_name="mobile_token_refresh", exclude_none=True
 )
+@needs_database
 def mobile_token_refresh(
     request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]
 ) -> dict[str, str | None]:
     """Returns a new access token for a valid refresh token, and with rotation a new refresh token."""
-    access_token, refresh_token, _ = _refresh(payload.refresh)
+    access_token, refresh_token, _ = _refresh(request, payload.refresh)
     return {"access": access_token, "refresh": refresh_token}
 
 
 @mobile_auth_router.post("/sign-out", response={204: None}, url_name="mobile_sign_out")
+@needs_database
 def mobile_sign_out(request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]) -> None:
     """Ends the refresh token's session (with the sessions app)."""
     _sign_out(_claims(payload.refresh, TokenTypes.REFRESH))
 
 
 @web_auth_router.post("/sign-in", response=WebSignInResponse, url_name="web_signin")
+@needs_database
 @throttle_sign_in
 def web_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonOnlyBody(...)]
@@ -143,10 +148,11 @@ def web_sign_in(
 
 
 @web_auth_router.post("/token-refresh", response=WebSignInResponse, url_name="web_token_refresh")
+@needs_database
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
     """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
     access_token, refresh_token, refresh_claims = _refresh(
-        request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
+        request, request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
     )
     if refresh_token is not None and refresh_claims is not None:
         expires = datetime.fromtimestamp(refresh_claims["exp"], timezone.utc)
@@ -155,6 +161,7 @@ def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str,
 
 
 @web_auth_router.post("/sign-out", response={204: None}, url_name="web_sign_out")
+@needs_database
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> None:
     """Ends the session of the refresh cookie, or else of the bearer access token; clears the cookie.
 

@@ -46,11 +46,28 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes] | None, log: Path
             time.sleep(0.05)
 
 
+class Postgres:
+    """A PostgreSQL server that `postgres()` started: a test may stop it and start it again."""
+
+    def __init__(self, pg_ctl: list[str], log: Path, port: int) -> None:
+        self._pg_ctl, self._log, self.port = pg_ctl, log, port
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self._pg_ctl, "-l", str(self._log), "-w", "-t", "60", "start"], check=True, capture_output=True
+        )
+        _wait_for_port(self.port, None, self._log, "PostgreSQL")
+
+    def stop(self) -> None:
+        subprocess.run([*self._pg_ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+
+
 @contextmanager
-def postgres(port: int) -> Iterator[None]:
+def postgres(port: int) -> Iterator[Postgres]:
     """A PostgreSQL server on 127.0.0.1:`port`, user `postgres` without a password (trust on loopback).
 
-    Durability is off (fsync, synchronous_commit): the data dies with the test run anyway.
+    Durability is off (fsync, synchronous_commit): the data dies with the test run anyway. A fast stop
+    (the one `stop()` does) still writes a checkpoint, so what was committed survives a restart.
     """
     bindir = _postgres_bin()
     tmp = Path(tempfile.mkdtemp(prefix="ninja-jwt-postgres-"))
@@ -83,27 +100,37 @@ def postgres(port: int) -> Iterator[None]:
                 f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
             )
-        subprocess.run(
-            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],
-            check=True,
-            capture_output=True,
-        )
+        server = Postgres([*as_user, str(bindir / "pg_ctl"), "-D", str(data)], log, port)
+        server.start()
         try:
-            _wait_for_port(port, None, log, "PostgreSQL")
-            yield
+            yield server
         finally:
-            subprocess.run(
-                [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                check=False,
-                capture_output=True,
-            )
+            server.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class Redis:
+    """A Redis server that `redis()` started: a test may stop it, and start it again (empty)."""
+
+    def __init__(self, command: list[str], log: Path, port: int) -> None:
+        self._command, self._log, self.port = command, log, port
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, self._process, self._log, "Redis")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
+            self._process = None
+
+
 @contextmanager
-def redis(port: int) -> Iterator[None]:
-    """A Redis server on 127.0.0.1:`port`, keeping nothing on disk."""
+def redis(port: int) -> Iterator[Redis]:
+    """A Redis server on 127.0.0.1:`port`, keeping nothing on disk (a restart starts it empty)."""
     server = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(server):
         raise RuntimeError("Redis is missing: install Debian's package redis-server (the Makefile does).")
@@ -111,18 +138,18 @@ def redis(port: int) -> Iterator[None]:
     log = tmp / "redis.log"
     command = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
     command += ["--dir", str(tmp), "--logfile", str(log), "--daemonize", "no"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    handle = Redis(command, log, port)
     try:
-        _wait_for_port(port, process, log, "Redis")
-        yield
+        handle.start()
+        yield handle
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        handle.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def redis_calls(client: Any, command: str = "get") -> int:
-    """How many times the Redis server of the redis-py `client` has run `command`."""
+def redis_calls(client: Any, command: str = "mget") -> int:
+    """How many times the Redis server of the redis-py `client` has run `command` (by default the one the
+    revocation check reads with: the session's entry and the key saying the cache is complete)."""
     return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
 
 

@@ -95,9 +95,12 @@ def encode_token(
     lifetime: timedelta,
     default: Callable[[Any], Any] | None = None,
     headers: dict[str, Any] | None = None,
+    jti: str | None = None,
+    exp: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-    token and its claims. What cannot be encoded raises `EncodeError`."""
+    token and its claims. `jti` and `exp`, when given, replace the new token's own (a copy of a token
+    already issued, signed again). What cannot be encoded raises `EncodeError`."""
 
 def decode_token(
     key_set: KeySet,

@@ -196,9 +196,10 @@ fn map_claims<'py>(
 }
 
 /// Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-/// token and its claims.
+/// token and its claims. `jti` and `exp`, when given, replace the new token's own: a copy of a token
+/// already issued, signed again (a rotated refresh token handed out once more within the grace).
 #[pyfunction]
-#[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None))]
+#[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None, jti = None, exp = None))]
 #[allow(clippy::too_many_arguments)]
 fn encode_token<'py>(
     py: Python<'py>,
@@ -209,9 +210,20 @@ fn encode_token<'py>(
     lifetime: TimeDelta,
     default: Option<&Bound<'py, PyAny>>,
     headers: Option<&Bound<'py, PyDict>>,
+    jti: Option<String>,
+    exp: Option<i64>,
 ) -> PyResult<(String, Bound<'py, PyDict>)> {
     let type_name = token_type.to_str()?;
-    let registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
+    let mut registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
+    if let Some(jti) = jti {
+        if jti.is_empty() {
+            return Err(Error::Encode("jti must be a non-empty string".into()).into());
+        }
+        registered.jti = jti;
+    }
+    if let Some(exp) = exp {
+        registered.exp = exp;
+    }
     let claims = to_json_object(payload, default)?;
     let extra_header = match headers {
         Some(h) if !h.is_empty() => Some(to_json_object(h, default)?),

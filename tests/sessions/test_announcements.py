@@ -265,3 +265,18 @@ def test_a_forked_worker_makes_a_channel_of_its_own(user: Any, on_redis: redis.R
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert channel_for("revocation", caches["revocation"]) is channel
+
+
+def test_a_flushed_cache_filled_again_makes_every_worker_forget(
+    client: Client, user: Any, on_redis: redis.Redis
+) -> None:
+    """A flush breaks no subscription: the refill after it is announced, and what was remembered goes."""
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    on_redis.flushall()
+    # What another host's check does when it finds the cache emptied; then an end whose announcement
+    # is lost: only a worker that forgot reads the cache again and sees it.
+    other = sign_in(client)
+    assert Client().get(ME, **bearer(other["access"])).status_code == 200  # fills the cache again
+    end_without_announcing(session_of(tokens["refresh"]).id.hex)
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401

@@ -3,11 +3,14 @@
 import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from ninja_simple_jwt.auth.token_user import load_user, token_user_class
+from ninja_simple_jwt.database import DATABASE_UNAVAILABLE, log_database_error
 from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token
 from ninja_simple_jwt.sessions.revocation import check_not_revoked
@@ -71,6 +74,9 @@ class HttpJwtAuth(HttpBearer):
             return None
         except InvalidKeyError as e:
             raise keys_unavailable(e) from None
+        except DatabaseError as e:  # reading the user (load_user): a 503 to retry, not a 500
+            log_database_error(e)
+            raise HttpError(503, str(DATABASE_UNAVAILABLE)) from None
         return claims
 
     @staticmethod

@@ -75,6 +75,23 @@ def encode_token(
     The current key signs, and its id goes in the header (`kid`). Values JSON cannot hold go through
     `json_encoder` (default: TOKEN_USER_ENCODER_CLS); what cannot be encoded raises `EncodeError`.
     """
+    return _encode(payload, token_type, json_encoder, additional_headers or None)
+
+
+def reissue_token(claims: Mapping[str, Any], token_type: TokenTypes) -> tuple[str, dict[str, Any]]:
+    """`claims` (of a token issued before) signed again with their own `jti` and `exp`: the same token
+    for the server, which reads only those (the `iat` is now)."""
+    return _encode(claims, token_type, None, None, jti=claims["jti"], exp=claims["exp"])
+
+
+def _encode(
+    payload: Mapping[str, Any],
+    token_type: TokenTypes,
+    json_encoder: type[JSONEncoder] | None,
+    headers: dict[str, Any] | None,
+    jti: str | None = None,
+    exp: int | None = None,
+) -> tuple[str, dict[str, Any]]:
     s = ninja_simple_jwt_settings
     token_type = TokenTypes(token_type)
     lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is TokenTypes.REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
@@ -85,7 +102,9 @@ def encode_token(
         _now(),
         lifetime,
         _encoder_default(json_encoder),
-        additional_headers or None,
+        headers,
+        jti,
+        exp,
     )
 
 

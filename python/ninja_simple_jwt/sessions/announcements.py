@@ -10,7 +10,9 @@ subscription, and Redis has answered a ping sent less than TRUSTED_FOR ago (ping
 PING_EVERY, from the requests themselves). Replies on one connection come in order, so every
 announcement published before that ping was sent has been read. A broken connection forgets everything;
 every request reads the cache until a new subscription answers. A session read live while an
-announcement arrived is not remembered, so an announcement can never be overtaken by a read.
+announcement arrived is not remembered, so an announcement can never be overtaken by a read. A Redis
+restart breaks the connection; a flush does not, but the cache filled again after it (see `revocation`)
+is announced as FORGET_ALL, and every process forgets everything then too.
 
 Only Django's own RedisCache with a single server (and redis-py 5 or later) has a channel: with replicas,
 a read may come from one that is behind. Every other cache is read on every check.
@@ -40,6 +42,7 @@ SILENT_FOR = 5.0  # a subscription that answers no ping for this long is replace
 RESUBSCRIBE_AFTER = 1.0
 READ_TIMEOUT = 0.5  # at most, for the rest of a message whose start has arrived (the lock is held)
 REMEMBERED_AT_MOST = 100_000
+FORGET_ALL = "*"  # announced when the cache has been filled again: no session id looks like it
 
 
 def _text(value: Any) -> Any:
@@ -85,10 +88,13 @@ class Channel:
         self._live: dict[str, None] = {}  # sessions read live, none of them announced since
         self._news = 0  # announcements received, and subscriptions lost
 
-    def end(self, keys: Mapping[str, str], timeout: int) -> None:
+    def end(self, keys: Mapping[str, str], timeout: int, complete_key: str | None = None) -> None:
         """Writes the cache entries of ended sessions (cache key: session id) and announces the sessions.
 
-        One MULTI/EXEC: if Redis refuses any of it (a connection lost, an ACL), nothing is written.
+        With `complete_key` (the cache has just been filled again from the database), also writes that
+        key, with no expiry, and tells every process to forget all it remembers: what a process read
+        from a cache that had lost entries is not to be trusted. One MULTI/EXEC: if Redis refuses any of
+        it (a connection lost, an ACL), nothing is written.
         """
         value = self._dump(1)
         with self._client.pipeline(transaction=True) as pipe:
@@ -96,6 +102,9 @@ class Channel:
                 pipe.set(self._make_key(key), value, ex=timeout)
             for sid in keys.values():
                 pipe.publish(self.name, sid)
+            if complete_key is not None:
+                pipe.set(self._make_key(complete_key), value)
+                pipe.publish(self.name, FORGET_ALL)
             pipe.execute()
 
     def known_live(self, sid: str) -> bool:
@@ -194,7 +203,11 @@ class Channel:
         if isinstance(message, list) and len(message) >= 2:
             kind = _text(message[0])
             if kind == "message" and len(message) == 3:
-                self._live.pop(_text(message[2]), None)
+                sid = _text(message[2])
+                if sid == FORGET_ALL:
+                    self._live.clear()
+                else:
+                    self._live.pop(sid, None)
                 self._news += 1
             elif kind == "subscribe" and _text(message[1]) == self.name:
                 self._subscribed = True

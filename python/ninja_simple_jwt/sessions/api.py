@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja_simple_jwt.apps import require_installed
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.auth.views.schemas import no_content, refusals
+from ninja_simple_jwt.database import needs_database
 from ninja_simple_jwt.sessions import sessions_enabled
 
 require_installed()
@@ -42,6 +43,7 @@ _REFUSALS = refusals(401, 404, 503)
 
 
 @sessions_router.get("/", response={200: list[SessionOut], **_REFUSALS}, url_name="sessions_list")
+@needs_database
 def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's live sessions, newest first; `current` marks the one of this access token."""
     from ninja_simple_jwt.sessions.service import live_sessions
@@ -61,6 +63,7 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
 
 # Before "/{session_id}": django-ninja matches paths in the order routes are declared.
 @sessions_router.post("/revoke-all", response={204: None, **_REFUSALS}, url_name="sessions_revoke_all")
+@needs_database
 def revoke_all_sessions(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Ends every session of the caller, this one included."""
     from ninja_simple_jwt.sessions.models import EndReason
@@ -72,6 +75,7 @@ def revoke_all_sessions(request: HttpRequest, response: HttpResponse) -> HttpRes
 
 
 @sessions_router.delete("/{session_id}", response={204: None, **_REFUSALS}, url_name="sessions_end")
+@needs_database
 def end_one_session(request: HttpRequest, response: HttpResponse, session_id: str) -> HttpResponse:
     """Ends one of the caller's sessions; 404 for an id that is not one of theirs."""
     from ninja_simple_jwt.sessions.models import EndReason

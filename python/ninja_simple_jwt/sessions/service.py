@@ -2,7 +2,8 @@
 
 Rotation follows RFC 9700 §4.14.2: each refresh uses up the refresh token presented and returns a new
 one; a used-up token presented again is a theft signal that ends the whole session, except within
-JWT_REFRESH_REUSE_GRACE of its rotation (two tabs, a retried request), when it gets an access token only.
+JWT_REFRESH_REUSE_GRACE of its rotation (two tabs, a retried request), when it gets an access token and
+the token that replaced it. The audit signals of `ninja_simple_jwt.signals` are sent from here.
 """
 
 import functools
@@ -15,16 +16,23 @@ from typing import Any, NamedTuple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Field, ForeignKey, ForeignObjectRel, Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
-from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token, get_token_payload_for_user
+from ninja_simple_jwt.jwt.token_operations import (
+    TokenTypes,
+    decode_token,
+    encode_token,
+    get_token_payload_for_user,
+    reissue_token,
+)
 from ninja_simple_jwt.sessions.models import EndReason, JwtSession
 from ninja_simple_jwt.sessions.revocation import revoke_access_tokens
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.signals import refresh_token_reused, session_ended, session_started
 
 __all__ = [
     "IssuedTokens",
@@ -75,6 +83,7 @@ def start_session(request: HttpRequest, user: AbstractBaseUser) -> IssuedTokens:
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH],
         refresh_jti=refresh_claims["jti"],
     )
+    session_started.send(sender=JwtSession, request=request, user=user, session_id=sid)
     return IssuedTokens(access, refresh, refresh_claims)
 
 
@@ -147,7 +156,7 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
     active, and returns the user; None otherwise (the caller finds out why).
 
     The update is conditional on the jti, so of concurrent refreshes of one token only one succeeds.
-    On PostgreSQL it is one statement, which also returns the user; elsewhere a read, then the update.
+    On PostgreSQL it is one statement, which also returns the user; elsewhere the update, then a read.
     """
     max_length = _field("refresh_jti").max_length
     if (max_length is not None and len(jti) > max_length) or "\x00" in jti:
@@ -175,21 +184,33 @@ def _use_session(sid: uuid.UUID, jti: str, changes: dict[str, Any]) -> AbstractB
         user: AbstractBaseUser = user_model.from_db(alias, [f.attname for f in fields], values)
         # A user model whose is_active is no field could not be checked in the statement.
         return user if getattr(user, "is_active", True) else None
-    sessions = JwtSession.objects.filter(pk=sid, refresh_jti=jti, revoked_at=None)
+    # The write first, then the read: on SQLite a transaction that reads before it writes fails at once
+    # ("database is locked") when another one writes meanwhile, where a write waits its turn.
     try:
-        session = sessions.select_related("user").get()
-    except JwtSession.DoesNotExist:
+        with transaction.atomic(using=alias):
+            if not JwtSession.objects.filter(pk=sid, refresh_jti=jti, revoked_at=None).update(**changes):
+                return None
+            owner: AbstractBaseUser = JwtSession.objects.select_related("user").get(pk=sid).user
+            if not getattr(owner, "is_active", True):
+                raise _Inactive  # rolls the update back: the token is not used up
+            return owner
+    except _Inactive:
         return None
-    if not getattr(session.user, "is_active", True):
-        return None
-    return session.user if sessions.update(**changes) else None
 
 
-def refresh_session(refresh_token: str) -> IssuedTokens:
+class _Inactive(Exception):
+    """The session's user is inactive: undo the update."""
+
+
+def refresh_session(refresh_token: str, request: HttpRequest | None = None) -> IssuedTokens:
     """A new access token for a refresh token of a live session, and with rotation a new refresh token.
 
     Raises `InvalidTokenError` for a bad token, an ended session, or a used-up token (which ends the
     session). Concurrent refreshes of one token rotate it once: the update is conditional on the jti.
+    A rotation is all or nothing: the access token is made inside the update's transaction, so if its
+    claims or its signature fail, the session keeps the refresh token the client still holds. Within the
+    grace, the token just rotated gets its successor again (the same jti, signed anew), so a client whose
+    answer was lost goes on. `request` goes to the `refresh_token_reused` signal.
     """
     s = ninja_simple_jwt_settings
     claims = decode_token(refresh_token, token_type=TokenTypes.REFRESH)
@@ -205,20 +226,37 @@ def refresh_session(refresh_token: str) -> IssuedTokens:
         changes.update(
             refresh_jti=refresh_claims["jti"], previous_jti=jti, rotated_at=now, expires_at=_expiry(refresh_claims)
         )
-    user = _use_session(sid, jti, changes)
-    if user is not None:
-        return IssuedTokens(encode_token(_payload(user, sid.hex), TokenTypes.ACCESS)[0], refresh, refresh_claims)
+        with transaction.atomic(using=router.db_for_write(JwtSession)):
+            # An exception from here on rolls the rotation back.
+            user = _use_session(sid, jti, changes)
+            if user is not None:
+                return IssuedTokens(_access_token(user, sid), refresh, refresh_claims)
+    else:
+        # Only last_used_at changes: nothing to undo if the signature fails, and no transaction to pay for.
+        user = _use_session(sid, jti, changes)
+        if user is not None:
+            return IssuedTokens(_access_token(user, sid))
     # Not the session's current refresh token (or another request rotated it first), an ended session,
     # or an inactive user: find out which.
     session = _live_session(sid)
     grace = s.JWT_REFRESH_REUSE_GRACE
     if jti == session.previous_jti and session.rotated_at is not None and now - session.rotated_at <= grace:
-        return IssuedTokens(encode_token(_payload(session.user, sid.hex), TokenTypes.ACCESS)[0])
+        # The successor is the session's current refresh token: the same for the server, whichever
+        # copy the client keeps (the first answer may have been lost, or overtaken by this one).
+        successor, successor_claims = reissue_token(
+            {**claims, "jti": session.refresh_jti, "exp": int(session.expires_at.timestamp())}, TokenTypes.REFRESH
+        )
+        return IssuedTokens(_access_token(session.user, sid), successor, successor_claims)
     end_sessions(JwtSession.objects.filter(pk=sid), EndReason.REFRESH_REUSE)
     logger.warning(
         "A used-up refresh token was presented again: ended session %s of user %s.", sid.hex, session.user_id
     )
+    refresh_token_reused.send(sender=JwtSession, request=request, user_id=session.user_id, session_id=sid.hex)
     raise InvalidTokenError("The refresh token was used up: its session has ended.")
+
+
+def _access_token(user: AbstractBaseUser, sid: uuid.UUID) -> str:
+    return encode_token(_payload(user, sid.hex), TokenTypes.ACCESS)[0]
 
 
 def end_sessions(sessions: "QuerySet[JwtSession]", reason: EndReason) -> int:
@@ -227,14 +265,17 @@ def end_sessions(sessions: "QuerySet[JwtSession]", reason: EndReason) -> int:
     With JWT_REVOKE_ACCESS_TOKENS their ids go to the cache first, so that if the cache cannot be
     reached nothing has changed and the caller gets a 503 to retry.
     """
-    ids = list(sessions.filter(revoked_at=None).values_list("pk", flat=True))
-    if not ids:
+    live = list(sessions.filter(revoked_at=None).values_list("pk", "user_id"))
+    if not live:
         return 0
     if ninja_simple_jwt_settings.JWT_REVOKE_ACCESS_TOKENS:
-        revoke_access_tokens(sid.hex for sid in ids)
-    return JwtSession.objects.filter(pk__in=ids, revoked_at=None).update(
+        revoke_access_tokens(sid.hex for sid, _ in live)
+    ended = JwtSession.objects.filter(pk__in=[sid for sid, _ in live], revoked_at=None).update(
         revoked_at=timezone.now(), revoked_reason=reason
     )
+    for sid, user_id in live:
+        session_ended.send(sender=JwtSession, user_id=user_id, session_id=sid.hex, reason=reason)
+    return ended
 
 
 def end_session(sid: Any, reason: EndReason, user_id: Any = None) -> bool:

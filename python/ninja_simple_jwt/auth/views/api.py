@@ -30,6 +30,7 @@ from ninja_simple_jwt.auth.views.schemas import (
     no_content,
     refusals,
 )
+from ninja_simple_jwt.database import needs_database
 from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import (
     TokenTypes,
@@ -98,7 +99,7 @@ def _issue(request: HttpRequest, user: AbstractBaseUser) -> tuple[str, dict[str,
     return refresh_token, refresh_claims, access_token
 
 
-def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
+def _refresh(request: HttpRequest, refresh_token: str | None) -> tuple[str, str | None, dict[str, Any] | None]:
     """A new access token, and with rotation (sessions app) a new refresh token and its claims."""
     if not refresh_token:
         raise AuthenticationError(message=gettext("No refresh token was given."))
@@ -107,7 +108,7 @@ def _refresh(refresh_token: str | None) -> tuple[str, str | None, dict[str, Any]
             if sessions_enabled():
                 from ninja_simple_jwt.sessions.service import refresh_session
 
-                return refresh_session(refresh_token)
+                return refresh_session(refresh_token, request)
             access_token, _ = get_access_token_from_refresh_token(refresh_token)
     except InvalidTokenError as e:
         # Which check failed goes to the log only: the client learns nothing to adjust a forgery by.
@@ -141,6 +142,7 @@ def _claims(token: str | None, token_type: TokenTypes) -> dict[str, Any] | None:
 @mobile_auth_router.post(
     "/sign-in", response={200: MobileSignInResponse, **refusals(401, 413, 422, 429, 503)}, url_name="mobile_signin"
 )
+@needs_database
 @throttle_sign_in
 def mobile_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonBody(...)]
@@ -156,15 +158,17 @@ def mobile_sign_in(
     url_name="mobile_token_refresh",
     exclude_none=True,
 )
+@needs_database
 def mobile_token_refresh(
     request: HttpRequest, payload: Annotated[MobileTokenRefreshRequest, JsonBody(...)]
 ) -> dict[str, str | None]:
     """Returns a new access token for a valid refresh token, and with rotation a new refresh token."""
-    access_token, refresh_token, _ = _refresh(payload.refresh)
+    access_token, refresh_token, _ = _refresh(request, payload.refresh)
     return {"access": access_token, "refresh": refresh_token}
 
 
 @mobile_auth_router.post("/sign-out", response={204: None, **refusals(401, 413, 422, 503)}, url_name="mobile_sign_out")
+@needs_database
 def mobile_sign_out(
     request: HttpRequest, response: HttpResponse, payload: Annotated[MobileSignOutRequest, JsonBody(...)]
 ) -> HttpResponse:
@@ -176,6 +180,7 @@ def mobile_sign_out(
 @web_auth_router.post(
     "/sign-in", response={200: WebSignInResponse, **refusals(401, 413, 415, 422, 429, 503)}, url_name="web_signin"
 )
+@needs_database
 @throttle_sign_in
 def web_sign_in(
     request: HttpRequest, response: HttpResponse, payload: Annotated[SignInRequest, JsonOnlyBody(...)]
@@ -192,13 +197,14 @@ def web_sign_in(
     url_name="web_token_refresh",
     openapi_extra={"parameters": [_REFRESH_COOKIE_PARAMETER]},
 )
+@needs_database
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
     """Returns a new access token for the refresh token in the cookie; with rotation, sets a new cookie."""
     refuse_cross_site(request)
     cookie = request.COOKIES.get(ninja_simple_jwt_settings.JWT_REFRESH_COOKIE_NAME)
     if not cookie and (reasons := missing_cookie_reasons(request)):
         raise AuthenticationError(message=f"{gettext('No refresh token was given.')} {reasons}")
-    access_token, refresh_token, refresh_claims = _refresh(cookie)
+    access_token, refresh_token, refresh_claims = _refresh(request, cookie)
     if refresh_token is not None and refresh_claims is not None:
         expires = datetime.fromtimestamp(refresh_claims["exp"], timezone.utc)
         _set_refresh_cookie(response, refresh_token, expires=expires)
@@ -213,6 +219,7 @@ def web_token_refresh(request: HttpRequest, response: HttpResponse) -> dict[str,
     # Optional: the empty requirement lets a request without the header through (the cookie may do).
     openapi_extra={"security": [{}]},
 )
+@needs_database
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Ends the session of the refresh cookie, or else of the bearer access token; clears the cookie.
 

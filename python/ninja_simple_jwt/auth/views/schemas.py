@@ -10,6 +10,7 @@ from ninja.params.models import Body, BodyModel
 from pydantic import Field
 
 __all__ = [
+    "Empty",
     "JsonBody",
     "JsonOnlyBody",
     "MobileSignInResponse",
@@ -46,6 +47,10 @@ class MobileTokenRefreshResponse(Schema):
 
 class WebSignInResponse(Schema):
     access: str
+
+
+class Empty(Schema):
+    """An empty body (the original's schema of its sign-out's 204)."""
 
 
 class _JsonBodyModel(BodyModel):

@@ -109,7 +109,8 @@ def run(release: str, pytest_args: list[str]) -> tuple[int, str]:
     log.write_text(output, encoding="utf-8")
     if result.returncode != 0:
         # pytest's list of what failed; the tracebacks are in the log.
-        print(output[output.find("short test summary info") :] or output, f"(whole output: {log})", sep="\n")
+        start = output.find("short test summary info")
+        print(output[start:] if start >= 0 else output, f"(whole output: {log})", sep="\n")
     summary = next((line for line in reversed(output.splitlines()) if re.search(r"passed|failed|error", line)), "")
     return result.returncode, summary.strip("= ")
 

@@ -91,9 +91,11 @@ def test_compatible_with_a_later_release_gives_its_defaults(release: str) -> Non
             *("last_login", "date_joined", "is_active"),
         ]
         # What the original's tests do: merge their overrides over DEFAULTS, which keeps the release.
-        merged = {**DEFAULTS, "USERNAME_FIELD": "email"}
-        assert merged["COMPATIBLE_WITH"] == release
-        assert merged["WEB_REFRESH_COOKIE_PATH"] == "/api/auth/web"
+        for merged in ({**DEFAULTS, "USERNAME_FIELD": "email"}, DEFAULTS | {"USERNAME_FIELD": "email"}):
+            assert merged["COMPATIBLE_WITH"] == release
+            assert merged["WEB_REFRESH_COOKIE_PATH"] == "/api/auth/web"
+            assert merged["USERNAME_FIELD"] == "email"
+        assert DEFAULTS.copy() == dict(DEFAULTS) == ninja_simple_jwt_settings.defaults
     # A setting the project gives wins over its release's default.
     with override_settings(NINJA_SIMPLE_JWT={"COMPATIBLE_WITH": release, "WEB_REFRESH_COOKIE_PATH": "/x"}):
         assert ninja_simple_jwt_settings.WEB_REFRESH_COOKIE_PATH == "/x"

@@ -383,8 +383,19 @@ class _Defaults(Mapping[str, Any]):
     def __repr__(self) -> str:
         return repr(self._current())
 
+    # What code written for the original's dict may do with it besides reading.
+    def copy(self) -> dict[str, Any]:
+        """The current defaults, as a new dict."""
+        return dict(self._current())
 
-DEFAULTS: Mapping[str, Any] = _Defaults()
+    def __or__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self._current(), **other}
+
+    def __ror__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**other, **self._current()}
+
+
+DEFAULTS = _Defaults()
 
 
 class Problem(NamedTuple):

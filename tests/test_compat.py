@@ -189,3 +189,12 @@ def test_a_token_user_always_has_a_username() -> None:
     with override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"user_id": "id"}}):
         assert TokenUser({"user_id": 1}).username == ""
     assert TokenUser({"user_id": 1, "username": "ann"}).username == "ann"
+
+
+def test_a_claims_own_name_never_hides_an_attribute() -> None:
+    claim_map = {"user_id": "id", "id": "username", "_meta": "email", "has_perm": "first_name"}
+    with override_settings(NINJA_SIMPLE_JWT={"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": claim_map}):
+        user = TokenUser({"user_id": 7, "id": "ann", "_meta": "x", "has_perm": "y"})
+    assert (user.id, user.user_id, user.username) == (7, 7, "ann")
+    assert user._meta is get_user_model()._meta
+    assert user.has_perm("any") is False

@@ -35,14 +35,15 @@ class TokenUser:
         self.claims = dict(claims)
         self.id: Any = None
         self.roles = self.claims.get("roles", [])
-        for claim, attribute in claim_attributes():
-            if attribute == "pk":
-                attribute = "id"
-            value = self.claims.get(claim)
-            # Each claim under its own name too (`user_id` beside `id`), as the original's TokenUser has.
-            for name in (attribute, claim):
-                if name not in _RESERVED:
-                    setattr(self, name, value)
+        mapped = [(claim, "id" if attribute == "pk" else attribute) for claim, attribute in claim_attributes()]
+        # Each claim under its own name too (`user_id` beside `id`), as the original's TokenUser has; the
+        # attribute a claim came from wins over another claim's name, and methods are never shadowed.
+        for claim, _ in mapped:
+            if claim not in _RESERVED and not claim.startswith("_") and not callable(getattr(type(self), claim, None)):
+                setattr(self, claim, self.claims.get(claim))
+        for claim, attribute in mapped:
+            if attribute not in _RESERVED:
+                setattr(self, attribute, self.claims.get(claim))
 
     @property
     def _meta(self) -> "Options[Any]":

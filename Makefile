@@ -1,6 +1,7 @@
 # make demo   serve the example project on http://127.0.0.1:8000 (keys and a demo user made on first run)
 # make test   build everything and run every test suite (cargo test; pytest, with Chromium, gunicorn,
 #             PostgreSQL and Redis)
+# make test-upstream  the original's own test suites (0.4.0 to 0.8.1, from PyPI) against this package
 # make bench  this package against the original, PyJWT and OpenSSL: one table (a few minutes)
 # make lint   rustfmt, clippy, ruff, mypy, stubtest, the release workflow against GitHub's schema
 # make wheel  dist/: the abi3 manylinux2014 wheel (Python 3.10+, glibc 2.17+) and the sdist
@@ -21,7 +22,7 @@ SOURCES := $(shell find src python -type f -not -name '*.so' -not -path '*/__pyc
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
 
-.PHONY: build wheel demo test test-rust test-python test-matrix bench lint messages fuzz clean
+.PHONY: build wheel demo test test-rust test-python test-upstream test-matrix bench lint messages fuzz clean
 
 # Debian packages the tests and the benchmark use, installed with apt when running as root.
 define apt_install
@@ -68,6 +69,11 @@ $(WHEEL_STAMP): $(STAMP) $(SOURCES) LICENSE README.md
 wheel: $(WHEEL_STAMP)
 
 test: test-rust test-python
+
+# The original package's own test suites, of every release on PyPI, against this package (its wheels,
+# cached under target/upstream/; tests/upstream/run.py says how). Expected failures: tests/upstream/.
+test-upstream: $(BUILT)
+	$(PY) tests/upstream/run.py
 
 # The core's unit tests, without the Python bindings (no libpython needed). A run of no test fails.
 test-rust:

@@ -4,7 +4,8 @@ The ids, as the README lists them:
 
 - E001 NINJA_SIMPLE_JWT is not a dict.
 - E002 an unknown setting (the message names the closest valid one).
-- E003 a setting of the wrong type or out of range, or an import path that does not import.
+- E003 a setting of the wrong type or out of range (COMPATIBLE_WITH not "0.4" to "0.8"), or an import path
+  that does not import.
 - E004 the access-token lifetime is not shorter than the refresh-token lifetime.
 - E005 the user is loaded from the database but no claim is mapped to `id` or `pk`.
 - E006 refresh-token rotation or access-token revocation without the `ninja_simple_jwt.sessions` app.

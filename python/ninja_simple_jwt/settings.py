@@ -8,13 +8,14 @@ app's `ready()`), and on first use after an override; `manage.py check` reports 
 the ids of `ninja_simple_jwt.checks`.
 """
 
+import copy
 import difflib
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -24,12 +25,17 @@ from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 __all__ = [
+    "COMPATIBLE_DEFAULTS",
     "DEFAULTS",
+    "EMPTY_SETTINGS",
+    "USER_SETTINGS",  # noqa: F822 (the module's __getattr__ reads it when asked for)
     "JwtSettings",
     "NinjaSimpleJwtSettings",
+    "NinjaSimpleJwtSettingsDict",
     "Problem",
     "ninja_simple_jwt_settings",
     "on_reload",
+    "reload_ninja_simple_jwt_settings",
     "settings_problems",
 ]
 
@@ -194,6 +200,7 @@ OptionalStorage = Annotated[str | None, BeforeValidator(_optional(_import_string
 EncoderClass = Annotated[str, BeforeValidator(_import_string(gettext_noop("a JSONEncoder subclass"), _is_encoder))]
 UserClass = Annotated[str, BeforeValidator(_import_string(gettext_noop("a class"), lambda t: isinstance(t, type)))]
 Algorithm = Annotated[str, BeforeValidator(lambda v: _choice(v, ("RS256", "ES256", "EdDSA")))]
+Release = Annotated[str, BeforeValidator(lambda v: _choice(v, ("0.4", "0.5", "0.6", "0.7", "0.8")))]
 
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:
@@ -209,6 +216,10 @@ class JwtSettings(BaseModel):
     """Every NINJA_SIMPLE_JWT setting with its type and default. The README's Settings table explains each."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, arbitrary_types_allowed=True)
+
+    # The release of the original package whose defaults the project expects: its row of
+    # COMPATIBLE_DEFAULTS fills in what the project does not set. "0.4" (the specification) by default.
+    COMPATIBLE_WITH: Release = "0.4"
 
     # Where make_rsa writes the keys and where they are read from. The private and public storages
     # default to JWT_KEY_STORAGE; set them to keep the two keys apart.
@@ -293,7 +304,130 @@ class JwtSettings(BaseModel):
         return self
 
 
-DEFAULTS: dict[str, Any] = {name: field.default for name, field in JwtSettings.model_fields.items()}
+class NinjaSimpleJwtSettingsDict(TypedDict, total=False):
+    """The type of the `NINJA_SIMPLE_JWT` dict: every key optional (`JwtSettings` says what each holds)."""
+
+    COMPATIBLE_WITH: str
+    JWT_KEY_STORAGE: str
+    JWT_PRIVATE_KEY_STORAGE: str | None
+    JWT_PUBLIC_KEY_STORAGE: str | None
+    JWT_PRIVATE_KEY_PATH: str
+    JWT_PUBLIC_KEY_PATH: str
+    JWT_PREVIOUS_PUBLIC_KEYS_PATH: str
+    JWT_PRIVATE_KEY: str | bytes | None
+    JWT_PUBLIC_KEY: str | bytes | None
+    JWT_REFRESH_COOKIE_NAME: str
+    JWT_REFRESH_TOKEN_LIFETIME: timedelta | float
+    JWT_ACCESS_TOKEN_LIFETIME: timedelta | float
+    JWT_LEEWAY: timedelta | float
+    JWT_REMEMBERED_TOKENS: int
+    WEB_REFRESH_COOKIE_SECURE: bool
+    WEB_REFRESH_COOKIE_HTTP_ONLY: bool
+    WEB_REFRESH_COOKIE_SAME_SITE_POLICY: str | None
+    WEB_REFRESH_COOKIE_PATH: str
+    USERNAME_FIELD: str
+    TOKEN_CLAIM_USER_ATTRIBUTE_MAP: dict[str, str | Callable[[Any], Any]]
+    TOKEN_USER_ENCODER_CLS: str
+    AUTH_LOAD_USER: bool
+    USE_STATELESS_AUTH: bool
+    TOKEN_USER_CLS: str
+    JWT_ALGORITHM: str
+    JWT_EXTRA_PUBLIC_KEYS: list[str | bytes]
+    JWT_KEY_RELOAD_INTERVAL: timedelta | float
+    JWKS_MAX_AGE: timedelta | float
+    JWT_ROTATE_REFRESH_TOKENS: bool
+    JWT_REFRESH_REUSE_GRACE: timedelta | float
+    JWT_REVOKE_ACCESS_TOKENS: bool
+    JWT_REVOCATION_CACHE: str
+    SIGN_IN_MAX_FAILURES_PER_USERNAME: int
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: int
+    SIGN_IN_FAILURE_WINDOW: timedelta | float
+    SIGN_IN_THROTTLE_CACHE: str
+    SIGN_IN_MAX_FAILURES_PER_DEVICE: int
+    SIGN_IN_DEVICE_COOKIE_NAME: str
+    SIGN_IN_DEVICE_COOKIE_AGE: timedelta | float
+    SIGN_IN_THROTTLE_FAIL_OPEN: bool
+
+
+EMPTY_SETTINGS: NinjaSimpleJwtSettingsDict = {}
+
+# The defaults the original package changed between its releases, by the COMPATIBLE_WITH value that picks
+# them; every other default is the same for every value. The row is chosen once per load of the settings,
+# so no other line of the package asks which release a project expects. "0.6" stands for 0.6.1, its
+# last release (0.6.0 moved the cookie path, 0.6.1 widened the claim map).
+_FROM_0_6: dict[str, Any] = {
+    "WEB_REFRESH_COOKIE_PATH": "/api/auth/web",
+    "TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {
+        "user_id": "id",
+        "username": "username",
+        "first_name": "first_name",
+        "last_name": "last_name",
+        "email": "email",
+        "is_staff": "is_staff",
+        "is_superuser": "is_superuser",
+        "last_login": "last_login",
+        "date_joined": "date_joined",
+        "is_active": "is_active",
+    },
+}
+COMPATIBLE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "0.4": {},
+    "0.5": {},
+    "0.6": _FROM_0_6,
+    "0.7": _FROM_0_6,
+    "0.8": _FROM_0_6,
+}
+
+_FIELD_DEFAULTS: dict[str, Any] = {name: field.default for name, field in JwtSettings.model_fields.items()}
+
+
+def _release(user_settings: Any) -> str:
+    """The COMPATIBLE_WITH of `user_settings`, or the default when it is missing or not a valid one."""
+    release = user_settings.get("COMPATIBLE_WITH") if isinstance(user_settings, dict) else None
+    return release if isinstance(release, str) and release in COMPATIBLE_DEFAULTS else "0.4"
+
+
+def _defaults_for(user_settings: Any) -> dict[str, Any]:
+    """Every setting's default for a project whose settings are `user_settings`."""
+    release = _release(user_settings)
+    return {**_FIELD_DEFAULTS, **copy.deepcopy(COMPATIBLE_DEFAULTS[release]), "COMPATIBLE_WITH": release}
+
+
+class _Defaults(Mapping[str, Any]):
+    """`DEFAULTS`: every setting's default under the project's current COMPATIBLE_WITH.
+
+    A view, so that `{**DEFAULTS, ...}` (the original's tests merge their overrides so) keeps the project's
+    COMPATIBLE_WITH and the defaults it picks.
+    """
+
+    def _current(self) -> dict[str, Any]:
+        return ninja_simple_jwt_settings.defaults
+
+    def __getitem__(self, name: str) -> Any:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return repr(self._current())
+
+    # What code written for the original's dict may do with it besides reading.
+    def copy(self) -> dict[str, Any]:
+        """The current defaults, as a new dict."""
+        return dict(self._current())
+
+    def __or__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self._current(), **other}
+
+    def __ror__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**other, **self._current()}
+
+
+DEFAULTS = _Defaults()
 
 
 class Problem(NamedTuple):
@@ -317,8 +451,9 @@ def _user_settings() -> Any:
     return getattr(settings, "NINJA_SIMPLE_JWT", None) or {}
 
 
-def _validate(user_settings: Any) -> tuple[JwtSettings | None, list[Problem]]:
-    """The validated settings (None if any is wrong) and every problem found in them."""
+def _validate(user_settings: Any, defaults: Mapping[str, Any]) -> tuple[JwtSettings | None, list[Problem]]:
+    """The validated settings (None if any is wrong) and every problem found in them, `defaults` filling in
+    the settings the project does not set."""
     if not isinstance(user_settings, dict):
         return None, [Problem("E001", "", _("must be a dict, not %(type)s.") % {"type": type(user_settings).__name__})]
     problems: list[Problem] = []
@@ -330,7 +465,8 @@ def _validate(user_settings: Any) -> tuple[JwtSettings | None, list[Problem]]:
             else:
                 message = _("is not a setting of ninja_simple_jwt.")
             problems.append(Problem("E002", str(name), message))
-    known = {name: value for name, value in user_settings.items() if name in JwtSettings.model_fields}
+    known = {name: value for name, value in defaults.items() if name in JwtSettings.model_fields}
+    known |= {name: value for name, value in user_settings.items() if name in JwtSettings.model_fields}
     try:
         validated: JwtSettings | None = JwtSettings(**known)
     except ValidationError as e:
@@ -386,36 +522,60 @@ def _dependencies(s: JwtSettings) -> list[Problem]:
 
 def settings_problems() -> list[Problem]:
     """Every problem in the current NINJA_SIMPLE_JWT setting (empty when it is valid)."""
-    return _validate(_user_settings())[1]
+    user_settings = _user_settings()
+    return _validate(user_settings, _defaults_for(user_settings))[1]
 
 
 class NinjaSimpleJwtSettings:
     """Attribute access to the validated `settings.NINJA_SIMPLE_JWT`, defaults filled in.
 
     Validated on first use after each change of settings; a bad setting raises `ImproperlyConfigured`
-    naming it. Lifetimes and the leeway read as `timedelta` whether given as one or as seconds.
+    naming it. Lifetimes and the leeway read as `timedelta` whether given as one or as seconds. The
+    defaults are those of the project's COMPATIBLE_WITH. As in the original, `user_settings` and `defaults`
+    may be given to read other settings than Django's (`defaults` then replaces the whole table).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, user_settings: Mapping[str, Any] | None = None, defaults: Mapping[str, Any] | None = None
+    ) -> None:
+        self._given_user_settings = user_settings
+        self._given_defaults = defaults
+        self._defaults: dict[str, Any] | None = None
         self._validated: JwtSettings | None = None
         self._cached: set[str] = set()
 
     @property
     def defaults(self) -> dict[str, Any]:
-        """Every setting's default."""
-        return DEFAULTS
+        """Every setting's default, for the COMPATIBLE_WITH of the settings (chosen once per load)."""
+        defaults = self._defaults
+        if defaults is None:
+            if self._given_defaults is not None:
+                defaults = {**_FIELD_DEFAULTS, **self._given_defaults}
+            else:
+                defaults = _defaults_for(self._read_user_settings())
+            self._defaults = defaults
+        return defaults
 
     @property
     def user_settings(self) -> dict[str, Any]:
         """The project's `NINJA_SIMPLE_JWT` dict, or an empty one."""
-        value = _user_settings()
-        return value if isinstance(value, dict) else {}
+        value = self._read_user_settings()
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    def _read_user_settings(self) -> Any:
+        given = self._given_user_settings
+        return _user_settings() if given is None else dict(given)
 
     def validated(self) -> JwtSettings:
         """The current settings, validated; `ImproperlyConfigured` naming every bad setting otherwise."""
         validated = self._validated
         if validated is None:
-            validated, problems = _validate(_user_settings())
+            user_settings = self._read_user_settings()
+            if self._given_defaults is not None:
+                defaults: Mapping[str, Any] = self._given_defaults
+            else:
+                defaults = COMPATIBLE_DEFAULTS[_release(user_settings)]
+            validated, problems = _validate(user_settings, defaults)
             if validated is None:
                 raise ImproperlyConfigured("\n".join([_("Invalid NINJA_SIMPLE_JWT settings:"), *map(str, problems)]))
             self._validated = validated
@@ -436,6 +596,7 @@ class NinjaSimpleJwtSettings:
     def reload(self) -> None:
         """Forget the validated settings, so the next read validates the current Django settings."""
         self._validated = None
+        self._defaults = None
         for name in self._cached:
             self.__dict__.pop(name, None)
         self._cached.clear()
@@ -452,12 +613,22 @@ def on_reload(callback: Callable[[], object]) -> Callable[[], object]:
     return callback
 
 
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+def reload_ninja_simple_jwt_settings(*args: Any, **kwargs: Any) -> None:
+    """The `setting_changed` receiver: reloads the settings when NINJA_SIMPLE_JWT (or what it depends on)
+    changes, and runs the `on_reload` callbacks."""
     # The dependencies (CACHES, INSTALLED_APPS, DEBUG) are validated with the dict, so their changes count too.
-    if setting in ("NINJA_SIMPLE_JWT", "CACHES", "INSTALLED_APPS"):
+    if kwargs.get("setting") in ("NINJA_SIMPLE_JWT", "CACHES", "INSTALLED_APPS"):
         ninja_simple_jwt_settings.reload()
         for callback in _reload_callbacks:
             callback()
 
 
-setting_changed.connect(_settings_changed)
+setting_changed.connect(reload_ninja_simple_jwt_settings)
+
+
+def __getattr__(name: str) -> Any:
+    # USER_SETTINGS, the original's module-level copy of the project's dict, read when asked for, so that
+    # it follows overrides (the original's was read once at import).
+    if name == "USER_SETTINGS":
+        return getattr(settings, "NINJA_SIMPLE_JWT", None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ mod errors;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -195,9 +195,35 @@ fn map_claims<'py>(
     Ok(claims)
 }
 
+// The clock and the lifetime cross as seconds, never as datetime objects: under abi3, PyO3 looks the
+// datetime types up once per process, and a first lookup made while freezegun has replaced
+// `datetime.datetime` would refuse every real datetime afterwards.
+fn instant(seconds: f64) -> PyResult<DateTime<Utc>> {
+    let out_of_range = || Error::Encode("the current time is out of range".into());
+    if !seconds.is_finite() {
+        return Err(out_of_range().into());
+    }
+    let whole = seconds.floor();
+    // Below one second, so never out of range; rounding can only reach 1e9 - 1.
+    let nanos = (((seconds - whole) * 1e9) as u32).min(999_999_999);
+    if whole < i64::MIN as f64 || whole > i64::MAX as f64 {
+        return Err(out_of_range().into());
+    }
+    Ok(DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?)
+}
+
+fn duration(seconds: f64) -> PyResult<TimeDelta> {
+    let micros = (seconds * 1e6).round();
+    if !micros.is_finite() || micros < i64::MIN as f64 || micros > i64::MAX as f64 {
+        return Err(Error::Encode("the token lifetime is out of range".into()).into());
+    }
+    Ok(TimeDelta::microseconds(micros as i64))
+}
+
 /// Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-/// token and its claims. `jti` and `exp`, when given, replace the new token's own: a copy of a token
-/// already issued, signed again (a rotated refresh token handed out once more within the grace).
+/// token and its claims. `now` is seconds since the epoch and `lifetime` seconds. `jti` and `exp`,
+/// when given, replace the new token's own: a copy of a token already issued, signed again (a rotated
+/// refresh token handed out once more within the grace).
 #[pyfunction]
 #[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None, jti = None, exp = None))]
 #[allow(clippy::too_many_arguments)]
@@ -206,15 +232,15 @@ fn encode_token<'py>(
     key_set: &KeySet,
     payload: &Bound<'py, PyDict>,
     token_type: &Bound<'py, PyString>,
-    now: DateTime<FixedOffset>,
-    lifetime: TimeDelta,
+    now: f64,
+    lifetime: f64,
     default: Option<&Bound<'py, PyAny>>,
     headers: Option<&Bound<'py, PyDict>>,
     jti: Option<String>,
     exp: Option<i64>,
 ) -> PyResult<(String, Bound<'py, PyDict>)> {
     let type_name = token_type.to_str()?;
-    let mut registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
+    let mut registered = Registered::new(instant(now)?, duration(lifetime)?)?;
     if let Some(jti) = jti {
         if jti.is_empty() {
             return Err(Error::Encode("jti must be a non-empty string".into()).into());

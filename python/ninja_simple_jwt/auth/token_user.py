@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models.options import Options
 from django.utils.module_loading import import_string
 
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
@@ -26,15 +27,29 @@ class TokenUser:
     is_active = True
     is_staff = False
     is_superuser = False
+    # Like AnonymousUser's: `request.user.username` never raises, whatever the claim map holds.
+    username = ""
+    email: str | None = None
 
     def __init__(self, claims: Mapping[str, Any]) -> None:
         self.claims = dict(claims)
         self.id: Any = None
-        for claim, attribute in claim_attributes():
-            if attribute == "pk":
-                attribute = "id"
+        self.roles = self.claims.get("roles", [])
+        mapped = [(claim, "id" if attribute == "pk" else attribute) for claim, attribute in claim_attributes()]
+        # Each claim under its own name too (`user_id` beside `id`), as the original's TokenUser has; the
+        # attribute a claim came from wins over another claim's name, and methods are never shadowed.
+        for claim, _ in mapped:
+            if claim not in _RESERVED and not claim.startswith("_") and not callable(getattr(type(self), claim, None)):
+                setattr(self, claim, self.claims.get(claim))
+        for claim, attribute in mapped:
             if attribute not in _RESERVED:
                 setattr(self, attribute, self.claims.get(claim))
+
+    @property
+    def _meta(self) -> "Options[Any]":
+        # The user model's: Django then accepts this user in a query in place of a user
+        # (`LogEntry.objects.filter(user=request.user)`), reading its key through `int()`.
+        return get_user_model()._meta
 
     @property
     def pk(self) -> Any:
@@ -66,6 +81,15 @@ class TokenUser:
     def has_module_perms(self, app_label: str) -> bool:
         """See `has_perm`."""
         return False
+
+    def __int__(self) -> int:
+        """The user id as an integer, for a query on an integer key; `TypeError` if it is none or not one."""
+        if isinstance(self.id, bool) or not isinstance(self.id, int | str):
+            raise TypeError(f"This TokenUser's id is {type(self.id).__name__}, not an integer.")
+        try:
+            return int(self.id)
+        except ValueError:
+            raise TypeError("This TokenUser's id is not an integer.") from None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TokenUser) and other.id == self.id

@@ -33,6 +33,16 @@ def make_keys(bits: int = 2048, algorithm: str | None = None) -> tuple[bytes, by
     return generate_key_pair(algorithm or ninja_simple_jwt_settings.JWT_ALGORITHM, bits)
 
 
+def _make_rsa_keys() -> tuple[bytes, bytes]:
+    """A new RS256 key pair as PEM (the original's helper, which its tests call)."""
+    return make_keys(algorithm="RS256")
+
+
+def _make_ed25519_keys() -> tuple[bytes, bytes]:
+    """A new EdDSA (Ed25519) key pair as PEM (the original's helper, which its tests call)."""
+    return make_keys(algorithm="EdDSA")
+
+
 def make_and_save_key_pair(
     *, overwrite: bool = True, bits: int = 2048, algorithm: str | None = None, rotate: bool = False
 ) -> tuple[str, str]:

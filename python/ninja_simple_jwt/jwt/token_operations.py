@@ -1,8 +1,6 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from datetime import timezone as dt_timezone
 from enum import Enum
 from json import JSONEncoder
 from typing import Any
@@ -19,6 +17,7 @@ from ninja_simple_jwt.users import id_claim, load_user
 
 __all__ = [
     "TokenTypes",
+    "TokenUserJsonEncoder",  # noqa: F822 (the module's __getattr__ resolves it when asked for)
     "decode_token",
     "encode_token",
     "get_access_token_for_user",
@@ -33,6 +32,14 @@ class TokenTypes(str, Enum):
 
     ACCESS = "access"
     REFRESH = "refresh"
+
+
+def __getattr__(name: str) -> Any:
+    # TokenUserJsonEncoder, the original's module-level import of TOKEN_USER_ENCODER_CLS: resolved when
+    # asked for, so that it follows the settings (the original's was fixed at import).
+    if name == "TokenUserJsonEncoder":
+        return import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_token_payload_for_user(user: AbstractBaseUser) -> dict[str, Any]:
@@ -100,7 +107,7 @@ def _encode(
         payload if type(payload) is dict else dict(payload),
         token_type,
         _now(),
-        lifetime,
+        lifetime.total_seconds(),
         _encoder_default(json_encoder),
         headers,
         jti,
@@ -136,14 +143,11 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
 
 
-def _now() -> datetime:
-    # Django's clock, so freezegun and time-machine work in users' tests, in UTC. A naive value
-    # (USE_TZ = False) is read by its own timestamp(), as the original did: local time for a real
-    # datetime, UTC for freezegun's. Verification takes that timestamp directly.
-    now = timezone.now()
-    if now.tzinfo is None:
-        return datetime.fromtimestamp(now.timestamp(), dt_timezone.utc)
-    return now.astimezone(dt_timezone.utc)
+def _now() -> float:
+    # Django's clock, so freezegun and time-machine work in users' tests, as seconds since the epoch (see
+    # the core's `encode_token`). A naive value (USE_TZ = False) is read by its own timestamp(), as the
+    # original did: local time for a real datetime, UTC for freezegun's. Verification reads it so too.
+    return timezone.now().timestamp()
 
 
 # One encoder instance per class: `default` holds no state, and building one per token costs time.

@@ -11,6 +11,7 @@ from ninja.params.models import Body, BodyModel
 from pydantic import Field
 
 __all__ = [
+    "Empty",
     "ErrorDetail",
     "JsonBody",
     "JsonOnlyBody",
@@ -79,6 +80,10 @@ def no_content(response: HttpResponse) -> HttpResponse:
     """The 204 of an endpoint whose `response=` lists refusals too (django-ninja then defaults to 200)."""
     response.status_code = 204
     return response
+
+
+class Empty(Schema):
+    """An empty body (the original's schema of its sign-out's 204)."""
 
 
 class _JsonBodyModel(BodyModel):

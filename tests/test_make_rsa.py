@@ -115,3 +115,24 @@ def test_storage_that_renames_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_pa
     config = override_settings(NINJA_SIMPLE_JWT={"JWT_KEY_STORAGE": "tests.helpers.memory_storage"})
     with config, pytest.raises(exceptions.InvalidKeyError, match="keep the given names"):
         make_and_save_key_pair()
+
+
+def test_with_compatible_with_0_8_it_is_a_deprecated_alias_of_make_jwt_key(
+    tmp_path: Path, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.NINJA_SIMPLE_JWT = {"COMPATIBLE_WITH": "0.8", "JWT_ALGORITHM": "EdDSA"}
+    with pytest.warns(DeprecationWarning, match="make_jwt_key"):
+        make_rsa()
+    # 0.8's alias calls make_jwt_key with no arguments, so its output goes to the process's stdout.
+    assert "Ed25519" in capsys.readouterr().out  # a key for JWT_ALGORITHM
+    assert (tmp_path / "jwt-signing.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    with pytest.warns(DeprecationWarning), pytest.raises(CommandError):
+        make_rsa()  # and it keeps the pair there, as make_jwt_key does
+    with pytest.warns(DeprecationWarning):
+        make_rsa("--rotate")  # the flags pass on
+
+
+def test_before_0_8_it_makes_an_rsa_key_whatever_the_algorithm(tmp_path: Path, settings: Any) -> None:
+    settings.NINJA_SIMPLE_JWT = {"COMPATIBLE_WITH": "0.7", "JWT_ALGORITHM": "EdDSA"}
+    make_rsa()
+    assert (tmp_path / "jwt-signing.pem").read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----\n")

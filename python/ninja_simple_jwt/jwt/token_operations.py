@@ -20,6 +20,7 @@ from ninja_simple_jwt.users import id_claim, load_user
 __all__ = [
     "TokenTypes",
     "decode_token",
+    "decode_token_from_memory",
     "encode_token",
     "get_access_token_for_user",
     "get_access_token_from_refresh_token",
@@ -96,18 +97,10 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the process look for
     new keys once. `verify=False` returns the claims unchecked: never use that to authenticate.
     """
-    if type(token) is not str:
-        if not isinstance(token, bytes | bytearray | str):
-            raise DecodeError("Invalid token: expected a string.")
-        token = token.decode("ascii", "replace") if isinstance(token, bytes | bytearray) else str(token)
-    if not token.isascii():
-        raise DecodeError("Invalid token: not ASCII.")
+    token = _ascii(token)
     if not verify:
         return _core.decode_unverified(token)
-    # A TokenTypes member is the string the core wants (this is the path of every request).
-    expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
-    leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
-    now = timezone.now().timestamp()
+    expected, now, leeway = _expectations(token_type)
     try:
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
     except UnknownKeyIdError:
@@ -115,6 +108,40 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
         if not key_ring.read_for_unknown_kid():
             raise
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
+
+
+def decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) -> dict[str, Any] | None:
+    """What `decode_token` answers, when the keys in memory can answer it without reading anything; None
+    when reading keys is due first (the reload interval passed, or the token names an unknown `kid`).
+
+    For an event loop, which must not wait on storage: on None, call `decode_token` in a thread.
+    """
+    key_set = key_ring.current()
+    if key_set is None:
+        return None
+    token = _ascii(token)
+    expected, now, leeway = _expectations(token_type)
+    try:
+        return _core.decode_token(key_set, token, expected, now, leeway)
+    except UnknownKeyIdError:
+        return None
+
+
+def _ascii(token: str | bytes) -> str:
+    if type(token) is not str:
+        if not isinstance(token, bytes | bytearray | str):
+            raise DecodeError("Invalid token: expected a string.")
+        token = token.decode("ascii", "replace") if isinstance(token, bytes | bytearray) else str(token)
+    if not token.isascii():
+        raise DecodeError("Invalid token: not ASCII.")
+    return token
+
+
+def _expectations(token_type: TokenTypes | None) -> tuple[TokenTypes | None, float, float]:
+    """The expected type, the time (Django's clock, read once) and the leeway in seconds."""
+    # A TokenTypes member is the string the core wants (this is the path of every request).
+    expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
+    return expected, timezone.now().timestamp(), ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
 
 
 def _now() -> datetime:

@@ -4,7 +4,6 @@ Private: use the package's API.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any, final
 
 __all__ = [
@@ -91,13 +90,14 @@ def encode_token(
     key_set: KeySet,
     payload: dict[str, Any],
     token_type: str,
-    now: datetime,
-    lifetime: timedelta,
+    now: float,
+    lifetime: float,
     default: Callable[[Any], Any] | None = None,
     headers: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-    token and its claims. What cannot be encoded raises `EncodeError`."""
+    token and its claims. `now` is seconds since the epoch, `lifetime` seconds; `iat` and `exp` are whole
+    seconds. What cannot be encoded raises `EncodeError`."""
 
 def decode_token(
     key_set: KeySet,

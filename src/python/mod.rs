@@ -9,7 +9,7 @@ mod errors;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -195,8 +195,20 @@ fn map_claims<'py>(
     Ok(claims)
 }
 
+/// Whole microseconds in `seconds`, a float of Python's `datetime.timestamp()` or
+/// `timedelta.total_seconds()`: both are exact to the microsecond at that scale.
+fn microseconds(seconds: f64, what: &str) -> Result<i64, Error> {
+    let micros = (seconds * 1e6).round();
+    if micros.is_finite() && micros.abs() < 9.0e15 {
+        Ok(micros as i64)
+    } else {
+        Err(Error::Encode(format!("the {what} is out of range")))
+    }
+}
+
 /// Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-/// token and its claims.
+/// token and its claims. `now` is seconds since the epoch and `lifetime` seconds: floats cross into Rust
+/// faster than a datetime and a timedelta (which the limited API reads attribute by attribute).
 #[pyfunction]
 #[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None))]
 #[allow(clippy::too_many_arguments)]
@@ -205,13 +217,16 @@ fn encode_token<'py>(
     key_set: &KeySet,
     payload: &Bound<'py, PyDict>,
     token_type: &Bound<'py, PyString>,
-    now: DateTime<FixedOffset>,
-    lifetime: TimeDelta,
+    now: f64,
+    lifetime: f64,
     default: Option<&Bound<'py, PyAny>>,
     headers: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(String, Bound<'py, PyDict>)> {
     let type_name = token_type.to_str()?;
-    let registered = Registered::new(now.with_timezone(&Utc), lifetime)?;
+    let now = DateTime::<Utc>::from_timestamp_micros(microseconds(now, "current time")?)
+        .ok_or_else(|| Error::Encode("the current time is out of range".into()))?;
+    let lifetime = TimeDelta::microseconds(microseconds(lifetime, "token lifetime")?);
+    let registered = Registered::new(now, lifetime)?;
     let claims = to_json_object(payload, default)?;
     let extra_header = match headers {
         Some(h) if !h.is_empty() => Some(to_json_object(h, default)?),

@@ -1,8 +1,6 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from datetime import timezone as dt_timezone
 from enum import Enum
 from json import JSONEncoder
 from typing import Any
@@ -77,14 +75,15 @@ def encode_token(
     `json_encoder` (default: TOKEN_USER_ENCODER_CLS); what cannot be encoded raises `EncodeError`.
     """
     s = ninja_simple_jwt_settings
-    token_type = TokenTypes(token_type)
+    if type(token_type) is not TokenTypes:
+        token_type = TokenTypes(token_type)
     lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is TokenTypes.REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
     return _core.encode_token(
         key_ring.signing_set(),
         payload if type(payload) is dict else dict(payload),
         token_type,
         _now(),
-        lifetime,
+        lifetime.total_seconds(),
         _encoder_default(json_encoder),
         additional_headers or None,
     )
@@ -141,28 +140,26 @@ def _expectations(token_type: TokenTypes | None) -> tuple[TokenTypes | None, flo
     """The expected type, the time (Django's clock, read once) and the leeway in seconds."""
     # A TokenTypes member is the string the core wants (this is the path of every request).
     expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
-    return expected, timezone.now().timestamp(), ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
+    return expected, _now(), ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
 
 
-def _now() -> datetime:
-    # Django's clock, so freezegun and time-machine work in users' tests, in UTC. A naive value
-    # (USE_TZ = False) is read by its own timestamp(), as the original did: local time for a real
-    # datetime, UTC for freezegun's. Verification takes that timestamp directly.
-    now = timezone.now()
-    if now.tzinfo is None:
-        return datetime.fromtimestamp(now.timestamp(), dt_timezone.utc)
-    return now.astimezone(dt_timezone.utc)
+def _now() -> float:
+    # Django's clock, so freezegun and time-machine work in users' tests, as seconds since the epoch: a
+    # naive value (USE_TZ = False) is read by its own timestamp(), as the original did (local time for a
+    # real datetime, UTC for freezegun's). A number, so no datetime type is looked up (or remembered).
+    return timezone.now().timestamp()
 
 
 # One encoder instance per class: `default` holds no state, and building one per token costs time.
-_encoder_defaults: dict[type[JSONEncoder], Callable[[Any], Any]] = {}
+_encoder_defaults: dict[type[JSONEncoder] | None, Callable[[Any], Any]] = {}
 
 
 def _encoder_default(json_encoder: type[JSONEncoder] | None) -> Callable[[Any], Any]:
-    encoder: type[JSONEncoder] = json_encoder or import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
-    default = _encoder_defaults.get(encoder)
+    # Under None, TOKEN_USER_ENCODER_CLS's: imported once, not on every token (until the settings change).
+    default = _encoder_defaults.get(json_encoder)
     if default is None:
-        default = _encoder_defaults[encoder] = encoder().default
+        encoder = json_encoder or import_string(ninja_simple_jwt_settings.TOKEN_USER_ENCODER_CLS)
+        default = _encoder_defaults[json_encoder] = encoder().default
     return default
 
 

@@ -1,5 +1,6 @@
 """Making and checking tokens: the public API the views and `HttpJwtAuth` are built on."""
 
+import time
 from collections.abc import Callable, Mapping
 from enum import Enum
 from json import JSONEncoder
@@ -96,7 +97,8 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the process look for
     new keys once. `verify=False` returns the claims unchecked: never use that to authenticate.
     """
-    token = _ascii(token)
+    if type(token) is not str or not token.isascii():
+        token = _ascii(token)  # a request's token is an ASCII str: no call for it
     if not verify:
         return _core.decode_unverified(token)
     expected, now, leeway = _expectations(token_type)
@@ -118,7 +120,8 @@ def decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) 
     key_set = key_ring.current()
     if key_set is None:
         return None
-    token = _ascii(token)
+    if type(token) is not str or not token.isascii():
+        token = _ascii(token)  # a request's token is an ASCII str: no call for it
     expected, now, leeway = _expectations(token_type)
     try:
         return _core.decode_token(key_set, token, expected, now, leeway)
@@ -143,10 +146,19 @@ def _expectations(token_type: TokenTypes | None) -> tuple[TokenTypes | None, flo
     return expected, _now(), ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
 
 
+_django_now = timezone.now
+
+
 def _now() -> float:
-    # Django's clock, so freezegun and time-machine work in users' tests, as seconds since the epoch: a
-    # naive value (USE_TZ = False) is read by its own timestamp(), as the original did (local time for a
-    # real datetime, UTC for freezegun's). A number, so no datetime type is looked up (or remembered).
+    """Django's clock as seconds since the epoch, so that freezegun and time-machine work in users' tests.
+
+    A number, so no datetime type is looked up (or remembered). While `timezone.now` is Django's own,
+    `time.time()` is the same clock for a fraction of the cost (about half the Python around a
+    verification): freezegun and time-machine patch it too, and a naive `timezone.now()` (USE_TZ = False)
+    is local time, whose timestamp() is that number. A `timezone.now` patched any other way is asked.
+    """
+    if timezone.now is _django_now:
+        return time.time()
     return timezone.now().timestamp()
 
 

@@ -68,6 +68,7 @@ fn uuid4_hex() -> Result<String> {
         .map_err(|_| Error::Encode("the system random generator failed".into()))?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+
     // By hand: a format! per byte cost more than the random bytes.
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(32);
@@ -410,7 +411,10 @@ mod tests {
         assert_eq!(reg.iat, NOW);
         assert_eq!(reg.exp, NOW + 30 * 86_400);
         assert_eq!(reg.jti.len(), 32);
-        assert!(reg.jti.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
+        assert!(reg
+            .jti
+            .bytes()
+            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
         assert_eq!(&reg.jti[12..13], "4");
         assert!(matches!(&reg.jti[16..17], "8" | "9" | "a" | "b"));
         assert_ne!(

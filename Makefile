@@ -21,6 +21,10 @@ SOURCES := $(shell find src python -type f -not -name '*.so' -not -path '*/__pyc
 
 ORIGINAL := .venv-original
 ORIGINAL_STAMP := $(ORIGINAL)/.installed
+# The Rust-backed peers `make bench` compares with, on Python 3.13 (ryjwt needs 3.12+): pyenv's, or any on PATH.
+PEERS := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+PYTHON313 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
 
 .PHONY: build wheel demo test test-rust test-python test-upstream test-matrix bench lint messages fuzz clean
 
@@ -117,8 +121,14 @@ $(ORIGINAL_STAMP): bench/requirements-original.txt $(STAMP)
 	$(ORIGINAL)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-original.txt
 	touch $@
 
-bench: $(BUILT) $(ORIGINAL_STAMP) /usr/bin/wrk /usr/bin/openssl
-	$(PY) bench/run.py --original $(ORIGINAL)/bin/python
+$(PEERS_STAMP): bench/requirements-peers.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is missing: install it (pyenv install 3.13) or set PYTHON313"; exit 1; }
+	$(PYTHON313) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-peers.txt
+	touch $@
+
+bench: $(BUILT) $(ORIGINAL_STAMP) $(PEERS_STAMP) /usr/bin/wrk /usr/bin/openssl
+	$(PY) bench/run.py --original $(ORIGINAL)/bin/python --peers $(PEERS)/bin/python
 
 lint: $(BUILT)
 	cargo fmt --check

@@ -1,9 +1,12 @@
-"""`make bench`: this package against the original, PyJWT and OpenSSL, in one run; prints one table.
+"""`make bench`: this package against the original, PyJWT, the Rust-backed peers and OpenSSL, in one run;
+prints one table.
 
-    python bench/run.py --original PYTHON [--workdir DIR] [--seconds N] [--rounds N]
+    python bench/run.py --original PYTHON --peers PYTHON [--workdir DIR] [--seconds N] [--rounds N]
 
-PYTHON is an interpreter whose environment has the original django-ninja-simple-jwt. This script's own
-interpreter must have this package. Both serve the same example project, in the same directory, with
+--original is an interpreter whose environment has the original django-ninja-simple-jwt; --peers one (3.13)
+whose environment has ryjwt, oxyjwt and pyjwt-rs (bench/requirements-peers.txt), where this package runs
+from python/ (its abi3 extension serves any Python from 3.10). This script's own interpreter must have
+this package. Both serve the same example project, in the same directory, with
 the same keys, database and user, made by the example's `demo_setup`. Exits 1 if a target is missed.
 """
 
@@ -26,16 +29,18 @@ BENCH = REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 from tests import services  # noqa: E402
-from tests.servers import USER, demo_setup, example_env, gunicorn  # noqa: E402
+from tests.servers import USER, demo_setup, example_env, gunicorn, uvicorn  # noqa: E402
 
 
 def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def run_json(python: str, script: str, mode: str | None, workdir: Path) -> dict[str, Any]:
+def run_json(
+    python: str, script: str, mode: str | None, workdir: Path, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     args = [os.path.abspath(python), str(BENCH / script)] + ([mode] if mode else [])
-    out = subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True, env=env).stdout
     figures: dict[str, Any] = json.loads(out)
     return figures
 
@@ -129,6 +134,28 @@ def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int
             "bad": sum(load.bad for loads in routes.values() for load in loads),
         }
         for name, routes in results.items()
+    }
+
+
+def bench_async(workdir: Path, seconds: int, rounds: int) -> dict[str, float]:
+    """This package under uvicorn (one worker, stateless tokens): the open `async def` route against the
+    same route behind `HttpJwtAuth` (medians of rounds, the routes alternating)."""
+    results: dict[str, list[Load]] = {}
+    with uvicorn(sys.executable, workdir, example_env(workdir, EXAMPLE_SESSIONS="0")) as server:
+        access = server.request("POST", "/api/auth/mobile/sign-in", USER).json()["access"]
+        plan = {
+            "open": (server.url + "/api/async-public-hello", {}),
+            "protected": (server.url + "/api/async-hello", {"Authorization": f"Bearer {access}"}),
+        }
+        for target, headers in plan.values():  # warm-up
+            wrk(target, 1, headers)
+        for i in range(rounds):
+            for route, (target, headers) in plan.items():
+                log(f"wrk round {i + 1}/{rounds}: async {route}, uvicorn")
+                results.setdefault(route, []).append(wrk(target, seconds, headers))
+    return {
+        **{route: statistics.median(load.requests_per_s for load in loads) for route, loads in results.items()},
+        "bad": sum(load.bad for loads in results.values() for load in loads),
     }
 
 
@@ -310,15 +337,83 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         Target("memory growth over 1M verifications", mem["verify"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
         Target("memory growth over 100k signatures", mem["sign"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
     ]
+    peer_lines, peer_targets = peers_report(r["peers"], ssl, ssl_ec, r["async"])
+    lines += peer_lines
+    targets += peer_targets
     lines += ["| target | measured | wanted | met |", "|---|---:|---:|---|"] + [t.row() for t in targets]
     original_ratio = http["original"]["protected"] / http["original"]["open"]
     lines += ["", f"For comparison, the original's protected route / open route: {original_ratio:.2f}."]
     return "\n".join(lines), targets
 
 
+PEERS = ("ryjwt", "oxyjwt", "pyjwt-rs")
+
+
+def peers_report(
+    peers: dict[str, Any], ssl: dict[str, float], ssl_ec: dict[str, dict[str, float]], asgi: dict[str, float]
+) -> tuple[list[str], list[Target]]:
+    """The table of the Rust-backed peers (bench/peers.py) and the async route, and their targets."""
+    openssl = {"RS256": ssl, **ssl_ec}
+    lines = [
+        f"Against the Rust-backed peers, on Python {peers['python']}, keys parsed once, every token another "
+        "(µs per token; this package through `encode_token` / `decode_token`, no token remembered):",
+        "",
+        "| µs | this package sign | "
+        + " | ".join(f"{p} sign" for p in PEERS)
+        + " | this package verify | "
+        + " | ".join(f"{p} verify" for p in PEERS)
+        + " | OpenSSL sign / verify |",
+        "|---|" + "---:|" * (2 * len(PEERS) + 3),
+    ]
+    targets = []
+    for algorithm in ("RS256", "ES256", "EdDSA"):
+        figures = peers[algorithm]
+        row = [f"| {algorithm} | {figures['ours']['sign_us']:,.1f}"]
+        row += [f"{figures[p]['sign_us']:,.1f}" for p in PEERS]
+        row += [f"{figures['ours']['verify_us']:,.1f}"] + [f"{figures[p]['verify_us']:,.1f}" for p in PEERS]
+        row += [f"{openssl[algorithm]['sign_us']:,.1f} / {openssl[algorithm]['verify_us']:,.1f} |"]
+        lines.append(" | ".join(row))
+        for what in ("sign", "verify"):
+            best = min(PEERS, key=lambda p: figures[p][f"{what}_us"])
+            targets.append(
+                Target(
+                    f"{algorithm} {what}, 3.13: ours / fastest peer ({best})",
+                    figures["ours"][f"{what}_us"] / figures[best][f"{what}_us"],
+                    1,
+                    at_least=False,
+                )
+            )
+    targets += [
+        Target(
+            "RS256 verification, 3.13, distinct tokens / OpenSSL verify",
+            peers["RS256"]["ours"]["verify_us"] / ssl["verify_us"],
+            1.05,
+            at_least=False,
+        ),
+        Target(
+            "ES256 signing, 3.13 / OpenSSL sign",
+            peers["ES256"]["ours"]["sign_us"] / ssl_ec["ES256"]["sign_us"],
+            1.10,
+            at_least=False,
+        ),
+        Target(
+            "async protected route / async open route (uvicorn)", asgi["protected"] / asgi["open"], 0.95, at_least=True
+        ),
+        Target("non-2xx responses and socket errors under uvicorn", asgi["bad"], 0, at_least=False, unit=""),
+    ]
+    lines += [
+        "",
+        f"Under uvicorn (1 worker): the open `async def` route {asgi['open']:,.0f} req/s, the same behind "
+        f"`HttpJwtAuth` {asgi['protected']:,.0f} req/s.",
+        "",
+    ]
+    return lines, targets
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--original", required=True, help="a Python with the original package installed")
+    parser.add_argument("--peers", required=True, help="a Python 3.13 with ryjwt, oxyjwt and pyjwt-rs installed")
     parser.add_argument("--workdir", type=Path, default=REPO / "target" / "bench")
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="wrk runs per route and implementation")
@@ -342,6 +437,10 @@ def main() -> int:
     results["algorithms"] = run_json(sys.executable, "micro.py", "algorithms", workdir)
     log("the original package, per token")
     results["original"] = run_json(args.original, "micro.py", "api", workdir)
+    log("this package and the Rust-backed peers, on the peers' Python")
+    results["peers"] = run_json(
+        args.peers, "peers.py", None, workdir, env={**os.environ, "PYTHONPATH": str(REPO / "python")}
+    )
     log("signing in 1 and 2 threads")
     results["threads"] = run_json(sys.executable, "micro.py", "threads", workdir)
     log("resident memory over 1M verifications and 100k signatures (about a minute)")
@@ -350,6 +449,8 @@ def main() -> int:
     results["http"] = bench_http(
         {"ours": sys.executable, "original": args.original}, workdir, args.seconds, args.rounds
     )
+    log("async routes under uvicorn")
+    results["async"] = bench_async(workdir, args.seconds, args.rounds)
     log("the sessions app on PostgreSQL and Redis")
     results["sessions"] = bench_sessions(workdir, args.seconds, args.rounds)
 

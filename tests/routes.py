@@ -1,5 +1,6 @@
 """The protected routes both test URL confs mount (django-ninja before 1.6 mounts a router on one API only)."""
 
+import threading
 from typing import Any
 
 from django.http import HttpRequest
@@ -41,3 +42,17 @@ async def async_me(request: HttpRequest) -> dict[str, Any]:
 @from_db.get("/async-me")
 async def async_me_from_db(request: HttpRequest) -> dict[str, Any]:
     return describe(request)
+
+
+def threads(request: HttpRequest) -> dict[str, Any]:
+    return {"view": threading.get_ident(), "user": getattr(request.user, "built_on", None)}
+
+
+@protected.get("/async-threads")
+async def async_threads(request: HttpRequest) -> dict[str, Any]:
+    return threads(request)
+
+
+@from_db.get("/async-threads")  # a view of its own: OpenAPI operation ids are unique
+async def async_threads_from_db(request: HttpRequest) -> dict[str, Any]:
+    return threads(request)

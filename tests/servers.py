@@ -101,19 +101,30 @@ def gunicorn(
     """
     port = free_port(host)
     gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
+    command = [gunicorn_bin, "project.wsgi", "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
+    command += ["--threads", str(threads)]
+    if access_log:
+        command += ["--access-logfile", "-", "--access-logformat", access_log_format]
+    with _serve(command, workdir, env, name, host, port) as server:
+        yield server
+
+
+@contextmanager
+def uvicorn(python: str, workdir: Path, env: dict[str, str], name: str = "uvicorn") -> Iterator[Server]:
+    """The example project under uvicorn (ASGI, one worker), from the environment of `python`."""
+    port = free_port()
+    command = [os.path.abspath(python), "-m", "uvicorn", "project.asgi:application", "--port", str(port)]
+    command += ["--no-access-log", "--log-level", "warning"]
+    with _serve(command, workdir, env, name, "127.0.0.1", port) as server:
+        yield server
+
+
+@contextmanager
+def _serve(command: list[str], workdir: Path, env: dict[str, str], name: str, host: str, port: int) -> Iterator[Server]:
+    """Runs `command`, a server of the example project, until it answers /api/ping; stops it after."""
     log = workdir / f"{name}.log"
     with log.open("w") as log_file:
-        command = [gunicorn_bin, "project.wsgi", "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
-        command += ["--threads", str(threads)]
-        if access_log:
-            command += ["--access-logfile", "-", "--access-logformat", access_log_format]
-        process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -122,7 +133,7 @@ def gunicorn(
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+                    raise RuntimeError(f"{name} did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
         yield Server(f"http://{host}:{port}", workdir, log)
     finally:

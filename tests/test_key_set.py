@@ -197,7 +197,7 @@ def test_other_processes_follow_a_rotation(tmp_path: Path, monkeypatch: pytest.M
     new_set = _core.KeySet(
         [_core.VerifyingKey(new_public)], _core.SigningKey((tmp_path / "jwt-signing.pem").read_bytes())
     )
-    token, _ = _core.encode_token(new_set, {"user_id": 2}, "access", _now(), timedelta(minutes=5).total_seconds())
+    token, _ = _core.encode_token(new_set, {"user_id": 2}, "access", _now(), 300.0)
     # A token from a worker that already signs with the new key: its kid is unknown here, so the keys are
     # read again at once, and both old and new tokens verify.
     assert decode_token(token, TokenTypes.ACCESS)["user_id"] == 2

@@ -379,3 +379,15 @@ def test_float_claims_come_back_exactly(keys: tuple[bytes, bytes]) -> None:
     values = [-7.425135741019356e163, 0.1, 1e-310, 2.2250738585072014e-308, 1.7976931348623157e308]
     token, _ = encode_token({"x": values}, TokenTypes.ACCESS)
     assert decode_token(token, TokenTypes.ACCESS)["x"] == values
+
+
+def test_a_timezone_now_patched_by_hand_is_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not freezegun nor time-machine (they patch time.time too): a test's own replacement of timezone.now.
+    then = datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt_timezone.utc)
+    monkeypatch.setattr(timezone, "now", lambda: then)
+    token, claims = encode_token({}, TokenTypes.ACCESS)
+    assert claims["iat"] == int(then.timestamp())
+    assert decode_token(token, TokenTypes.ACCESS)["iat"] == claims["iat"]
+    monkeypatch.setattr(timezone, "now", lambda: then + timedelta(days=1))
+    with pytest.raises(exceptions.ExpiredSignatureError):
+        decode_token(token, TokenTypes.ACCESS)

@@ -98,9 +98,9 @@ def encode_token(
     exp: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-    token and its claims. `now` is seconds since the epoch, `lifetime` seconds (numbers, not datetimes:
-    see the core). `jti` and `exp`, when given, replace the new token's own (a copy of a token already
-    issued, signed again). What cannot be encoded raises `EncodeError`."""
+    token and its claims. `now` is seconds since the epoch, `lifetime` seconds; `iat` and `exp` are whole
+    seconds. `jti` and `exp`, when given, replace the new token's own (a copy of a token already issued,
+    signed again). What cannot be encoded raises `EncodeError`."""
 
 def decode_token(
     key_set: KeySet,

@@ -195,35 +195,23 @@ fn map_claims<'py>(
     Ok(claims)
 }
 
-// The clock and the lifetime cross as seconds, never as datetime objects: under abi3, PyO3 looks the
-// datetime types up once per process, and a first lookup made while freezegun has replaced
-// `datetime.datetime` would refuse every real datetime afterwards.
-fn instant(seconds: f64) -> PyResult<DateTime<Utc>> {
-    let out_of_range = || Error::Encode("the current time is out of range".into());
-    if !seconds.is_finite() {
-        return Err(out_of_range().into());
-    }
-    let whole = seconds.floor();
-    // Below one second, so never out of range; rounding can only reach 1e9 - 1.
-    let nanos = (((seconds - whole) * 1e9) as u32).min(999_999_999);
-    if whole < i64::MIN as f64 || whole > i64::MAX as f64 {
-        return Err(out_of_range().into());
-    }
-    Ok(DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?)
-}
-
-fn duration(seconds: f64) -> PyResult<TimeDelta> {
+/// Whole microseconds in `seconds`, a float of Python's `datetime.timestamp()` or
+/// `timedelta.total_seconds()`: both are exact to the microsecond at that scale.
+fn microseconds(seconds: f64, what: &str) -> Result<i64, Error> {
     let micros = (seconds * 1e6).round();
-    if !micros.is_finite() || micros < i64::MIN as f64 || micros > i64::MAX as f64 {
-        return Err(Error::Encode("the token lifetime is out of range".into()).into());
+    if micros.is_finite() && micros.abs() < 9.0e15 {
+        Ok(micros as i64)
+    } else {
+        Err(Error::Encode(format!("the {what} is out of range")))
     }
-    Ok(TimeDelta::microseconds(micros as i64))
 }
 
 /// Signs `payload` plus `jti`, `exp`, `iat` and `token_type` with the set's current key; returns the
-/// token and its claims. `now` is seconds since the epoch and `lifetime` seconds. `jti` and `exp`,
-/// when given, replace the new token's own: a copy of a token already issued, signed again (a rotated
-/// refresh token handed out once more within the grace).
+/// token and its claims. `now` is seconds since the epoch and `lifetime` seconds: floats cross into Rust
+/// faster than a datetime and a timedelta (which the limited API reads attribute by attribute), and no
+/// datetime type is looked up: under abi3 PyO3 remembers the first one it sees, which freezegun may have
+/// replaced. `jti` and `exp`, when given, replace the new token's own: a copy of a token already issued,
+/// signed again (a rotated refresh token handed out once more within the grace).
 #[pyfunction]
 #[pyo3(signature = (key_set, payload, token_type, now, lifetime, default = None, headers = None, jti = None, exp = None))]
 #[allow(clippy::too_many_arguments)]
@@ -240,7 +228,10 @@ fn encode_token<'py>(
     exp: Option<i64>,
 ) -> PyResult<(String, Bound<'py, PyDict>)> {
     let type_name = token_type.to_str()?;
-    let mut registered = Registered::new(instant(now)?, duration(lifetime)?)?;
+    let now = DateTime::<Utc>::from_timestamp_micros(microseconds(now, "current time")?)
+        .ok_or_else(|| Error::Encode("the current time is out of range".into()))?;
+    let lifetime = TimeDelta::microseconds(microseconds(lifetime, "token lifetime")?);
+    let mut registered = Registered::new(now, lifetime)?;
     if let Some(jti) = jti {
         if jti.is_empty() {
             return Err(Error::Encode("jti must be a non-empty string".into()).into());

@@ -249,6 +249,14 @@ class KeyRing:
             assert self._set is not None
             return self._set
 
+    def current(self) -> KeySet | None:
+        """The key set if it is in memory and no read of the sources is due; None otherwise.
+
+        Never reads anything: an async route asks this on the event loop, and reads in a thread when None.
+        """
+        key_set = self._set
+        return key_set if key_set is not None and time.monotonic() < self._next_read_at else None
+
     def signing_set(self) -> KeySet:
         """The current key set, which must hold a private key."""
         key_set = self.key_set()

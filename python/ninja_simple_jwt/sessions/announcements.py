@@ -107,14 +107,18 @@ class Channel:
                 pipe.publish(self.name, FORGET_ALL)
             pipe.execute()
 
-    def known_live(self, sid: str) -> bool:
-        """Whether `sid` was read live from the cache and has not been announced ended since."""
+    def known_live(self, sid: str, subscribe: bool = True) -> bool:
+        """Whether `sid` was read live from the cache and has not been announced ended since.
+
+        Without a subscription, starts one unless `subscribe` is False (connecting waits on the network,
+        which an event loop must not).
+        """
         with self._lock:
             now = time.monotonic()
             if self._connection is not None:
                 self._poll(now)
                 return self._trusted(now) and sid in self._live
-            if now < self._subscribe_after or self._subscribing:
+            if not subscribe or now < self._subscribe_after or self._subscribing:
                 return False
             self._subscribing = True  # the other threads go on meanwhile
         try:

@@ -30,7 +30,7 @@ from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.sessions.announcements import channel_for
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 
-__all__ = ["RevocationCacheUnavailableError", "check_not_revoked", "revoke_access_tokens"]
+__all__ = ["RevocationCacheUnavailableError", "check_not_revoked", "known_not_revoked", "revoke_access_tokens"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
@@ -122,3 +122,18 @@ def check_not_revoked(claims: Mapping[str, Any]) -> None:
         raise InvalidTokenError("The token's session has ended.")
     if channel is not None:
         channel.remember_live(sid, ticket)
+
+
+def known_not_revoked(claims: Mapping[str, Any]) -> bool:
+    """Whether the access token's session is known not to have ended without asking the cache: a token of
+    no session, or one the channel knows live. False means `check_not_revoked` must ask (in a thread, on
+    an async route)."""
+    sid = claims.get("sid")
+    if not isinstance(sid, str):
+        return True
+    alias = ninja_simple_jwt_settings.JWT_REVOCATION_CACHE
+    try:
+        channel = channel_for(alias, caches[alias])
+        return channel is not None and channel.known_live(sid, subscribe=False)
+    except Exception:
+        return False  # check_not_revoked reads the cache, and answers 503 if it cannot

@@ -9,6 +9,7 @@ from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 
 protected = Router(auth=HttpJwtAuth())
 from_db = Router(auth=HttpJwtAuth(load_user=True))
+scoped = Router(auth=HttpJwtAuth(scopes=["read:orders", "write:orders"]))
 
 
 def describe(request: HttpRequest) -> dict[str, Any]:
@@ -41,3 +42,8 @@ async def async_me(request: HttpRequest) -> dict[str, Any]:
 @from_db.get("/async-me")
 async def async_me_from_db(request: HttpRequest) -> dict[str, Any]:
     return describe(request)
+
+
+@scoped.get("/me")
+def scoped_me(request: HttpRequest) -> dict[str, Any]:
+    return {"id": request.user.id, "auth": request.auth}  # type: ignore[attr-defined]

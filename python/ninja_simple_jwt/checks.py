@@ -16,6 +16,9 @@ The ids, as the README lists them:
 - W001 the refresh cookie is not `Secure` while DEBUG is off.
 - W002 the refresh cookie is not `HttpOnly`: the page's scripts can read the refresh token.
 - W003 a key is missing (run `make_jwt_key`): sign-in, or token checks, fail until it is there.
+- E030 a trusted issuer (JWT_TRUSTED_ISSUERS) without an `audience`.
+- E031 a trusted issuer or JWKS URL on plain http:// that is not a loopback host: its keys are never fetched.
+- W030 a verify-only service (trusted issuers, no key files of its own) mounts the sign-in routes: they answer 503.
 
 E001 to E007 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
 """
@@ -29,6 +32,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
+from ninja_simple_jwt.jwt.remote_keys import is_loopback_url
 from ninja_simple_jwt.sessions import sessions_enabled
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, settings_problems
 
@@ -45,7 +49,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if problems:
         return [Error(p.text, id=f"ninja_simple_jwt.{p.id}") for p in problems]
     s = ninja_simple_jwt_settings
-    messages: list[CheckMessage] = [*_check_keys(), *_check_cookie_path(), *_check_sessions_router()]
+    messages: list[CheckMessage] = [
+        *_check_keys(),
+        *_check_cookie_path(),
+        *_check_sessions_router(),
+        *_check_trusted_issuers(),
+    ]
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
         messages.append(
             Warning(
@@ -87,6 +96,9 @@ def _check_keys() -> list[CheckMessage]:
                     id="ninja_simple_jwt.W003",
                 )
             )
+    if "public" not in present and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        # A verify-only service: it needs no keys of its own (W030 covers sign-in routes it mounts).
+        return _check_verify_only()
     if "public" not in present:
         return messages
     try:
@@ -149,3 +161,36 @@ def _path_matches(request_path: str, cookie_path: str) -> bool:
     return request_path == cookie_path or (
         request_path.startswith(cookie_path) and (cookie_path.endswith("/") or request_path[len(cookie_path)] == "/")
     )
+
+
+SIGN_IN_ROUTE_NAMES = ("mobile_signin", "web_signin")
+
+
+def _check_verify_only() -> list[CheckMessage]:
+    mounted = [name for route in SIGN_IN_ROUTE_NAMES for name in _route_names(get_resolver(), [], route)]
+    if not mounted:
+        return []
+    return [
+        Warning(
+            "This service has no JWT keys of its own and verifies trusted issuers' tokens only, but it mounts "
+            f"sign-in routes ({', '.join(mounted)}): they answer 503.",
+            hint="Do not mount the sign-in routers here, or run `python manage.py make_jwt_key`.",
+            id="ninja_simple_jwt.W030",
+        )
+    ]
+
+
+def _check_trusted_issuers() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for entry in ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        for what, url in (("issuer", entry.issuer), ("jwks_url", entry.jwks_url)):
+            if url is not None and url.startswith("http://") and not is_loopback_url(url):
+                messages.append(
+                    Error(
+                        f"NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the {what} {url!r} on plain http: its keys "
+                        "are fetched over https only (plain http on loopback hosts only).",
+                        hint="Use the https:// URL the provider publishes.",
+                        id="ninja_simple_jwt.E031",
+                    )
+                )
+    return messages

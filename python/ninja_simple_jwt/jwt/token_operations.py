@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ninja_simple_jwt import _core
-from ninja_simple_jwt.exceptions import DecodeError, UnknownKeyIdError
+from ninja_simple_jwt.exceptions import DecodeError, InvalidIssuerError, InvalidKeyError, UnknownKeyIdError
 from ninja_simple_jwt.jwt.key_retrieval import key_ring
+from ninja_simple_jwt.jwt.remote_keys import trusted_issuers
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 from ninja_simple_jwt.users import id_claim, load_user
 
@@ -25,6 +26,7 @@ __all__ = [
     "get_access_token_from_refresh_token",
     "get_refresh_token_for_user",
     "get_token_payload_for_user",
+    "verification_would_wait",
 ]
 
 
@@ -108,6 +110,16 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     expected = token_type if token_type is None or type(token_type) is TokenTypes else TokenTypes(token_type)
     leeway = ninja_simple_jwt_settings.JWT_LEEWAY.total_seconds()
     now = timezone.now().timestamp()
+    if expected is TokenTypes.ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        # The token's `iss` picks the keys before anything else is looked at.
+        remote, kid = trusted_issuers.route(token)
+        if remote is not None:
+            return _core.decode_token(remote.key_set(kid), token, expected, now, leeway)
+        try:
+            key_ring.key_set()
+        except InvalidKeyError:
+            # A verify-only service has no keys of its own: a token claiming to be its own is not trusted.
+            raise InvalidIssuerError("The token's issuer is not trusted.") from None
     try:
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
     except UnknownKeyIdError:
@@ -115,6 +127,19 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
         if not key_ring.read_for_unknown_kid():
             raise
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
+
+
+def verification_would_wait(token: str) -> bool:
+    """Whether verifying the access token `token` would wait for the network: a trusted issuer's token
+    whose `kid` its held keys do not know, while a fetch is in flight or allowed. An async caller sends
+    only these to a thread; every other verification is CPU work of microseconds."""
+    if not ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        return False
+    try:
+        remote, kid = trusted_issuers.route(token)
+    except Exception:
+        return False
+    return remote is not None and remote.would_wait(kid)
 
 
 def _now() -> datetime:

@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from run import USER, example_env, gunicorn, log, wrk  # noqa: E402
+from run import log, wrk  # noqa: E402
+
 from tests.provider import provider  # noqa: E402
+from tests.servers import USER, example_env, gunicorn  # noqa: E402
 
 
 def main() -> None:

@@ -222,9 +222,18 @@ def test_cache_control_max_age_is_honoured_within_bounds(settings: Any, keys: An
         assert remote._lifetime(header) == lifetime, header
 
 
-@pytest.mark.parametrize(
-    "mode", ["not-json", "junk", "huge", "huge-unannounced", "trickle", "redirect-elsewhere", "error"]
-)
+WHY = {
+    "not-json": "not JSON",
+    "junk": "no public signature key",
+    "huge": "more than 262144 bytes",
+    "huge-unannounced": "more than 262144 bytes",
+    "trickle": "within JWT_JWKS_TIMEOUT",
+    "redirect-elsewhere": "redirected to another host",
+    "error": "answered 500",
+}
+
+
+@pytest.mark.parametrize("mode", list(WHY))
 def test_bad_answers_keep_the_keys_held_and_warn_once(
     settings: Any, keys: Any, idp: Provider, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -243,7 +252,7 @@ def test_bad_answers_keep_the_keys_held_and_warn_once(
             assert get(client, good).status_code == 200
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "ninja_simple_jwt"]
     assert len(warnings) == 1, warnings
-    assert "keeping the 1 keys held" in warnings[0]
+    assert "keeping the 1 keys held" in warnings[0] and WHY[mode] in warnings[0], warnings[0]
     assert "BEGIN" not in warnings[0] and "   " not in warnings[0]
     idp.mode = None
     with caplog.at_level(logging.WARNING, logger="ninja_simple_jwt"):

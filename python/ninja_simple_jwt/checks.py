@@ -20,7 +20,7 @@ The ids, as the README lists them:
 - E031 a trusted issuer or JWKS URL on plain http:// that is not a loopback host: its keys are never fetched.
 - W030 a verify-only service (trusted issuers, no key files of its own) mounts the sign-in routes: they answer 503.
 
-E001 to E007 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
+E001 to E007 and E030 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
 """
 
 from collections.abc import Iterator

@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils.translation import gettext as _
 
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_path, key_ring, key_storage
@@ -172,9 +173,12 @@ def _check_verify_only() -> list[CheckMessage]:
         return []
     return [
         Warning(
-            "This service has no JWT keys of its own and verifies trusted issuers' tokens only, but it mounts "
-            f"sign-in routes ({', '.join(mounted)}): they answer 503.",
-            hint="Do not mount the sign-in routers here, or run `python manage.py make_jwt_key`.",
+            _(
+                "This service has no JWT keys of its own and verifies trusted issuers' tokens only, but it mounts "
+                "sign-in routes (%(routes)s): they answer 503."
+            )
+            % {"routes": ", ".join(mounted)},
+            hint=_("Do not mount the sign-in routers here, or run `python manage.py make_jwt_key`."),
             id="ninja_simple_jwt.W030",
         )
     ]
@@ -187,9 +191,12 @@ def _check_trusted_issuers() -> list[CheckMessage]:
             if url is not None and url.startswith("http://") and not is_loopback_url(url):
                 messages.append(
                     Error(
-                        f"NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the {what} {url!r} on plain http: its keys "
-                        "are fetched over https only (plain http on loopback hosts only).",
-                        hint="Use the https:// URL the provider publishes.",
+                        _(
+                            "NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the %(what)s %(url)r on plain http: its "
+                            "keys are fetched over https only (plain http on loopback hosts only)."
+                        )
+                        % {"what": what, "url": url},
+                        hint=_("Use the https:// URL the provider publishes."),
                         id="ninja_simple_jwt.E031",
                     )
                 )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -22,8 +23,9 @@ __all__ = ["HttpJwtAuth", "granted_scopes"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
-INSUFFICIENT_SCOPE = "The token does not grant the scope this operation needs."
-TRUSTED_KEYS_UNAVAILABLE = "Authentication is unavailable: the token issuer's keys cannot be fetched."
+# Translated when answered (a client reads them).
+INSUFFICIENT_SCOPE = gettext_noop("The token does not grant the scope this operation needs.")
+TRUSTED_KEYS_UNAVAILABLE = gettext_noop("Authentication is unavailable: the token issuer's keys cannot be fetched.")
 
 
 def granted_scopes(claims: dict[str, Any]) -> set[str]:
@@ -84,7 +86,7 @@ class HttpJwtAuth(HttpBearer):
             return None
         except KeysUnavailableError:
             # The fetch logged why, once per outage.
-            raise HttpError(503, TRUSTED_KEYS_UNAVAILABLE) from None
+            raise HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE)) from None
         except InvalidKeyError as e:
             raise keys_unavailable(e) from None
         self.check_scopes(request, claims)
@@ -109,7 +111,7 @@ class HttpJwtAuth(HttpBearer):
         """A 403 `insufficient_scope` (RFC 6750 §3.1) unless the token grants every scope of `scopes`."""
         if self.scopes and not set(self.scopes) <= granted_scopes(claims):
             setattr(request, CHALLENGE_ATTRIBUTE, insufficient_scope(self.scopes))
-            raise HttpError(403, INSUFFICIENT_SCOPE)
+            raise HttpError(403, gettext(INSUFFICIENT_SCOPE))
 
     @staticmethod
     def set_token_claims_to_user(user: Any, token_data: dict[str, Any]) -> None:

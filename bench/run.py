@@ -334,6 +334,8 @@ def report(r: dict[str, Any]) -> tuple[str, list[Target]]:
         Target(
             "non-2xx responses and socket errors", http["ours"]["bad"] + sessions["bad"], 0, at_least=False, unit=""
         ),
+        Target("protected route, trusted issuer's token / own token", r["trusted"]["ratio"], 0.97, at_least=True),
+        Target("provider requests after the first", r["trusted"]["provider_requests"], 0, at_least=False, unit=""),
         Target("memory growth over 1M verifications", mem["verify"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
         Target("memory growth over 100k signatures", mem["sign"]["growth_kib"], 1024, at_least=False, unit=" KiB"),
     ]
@@ -453,6 +455,8 @@ def main() -> int:
     results["async"] = bench_async(workdir, args.seconds, args.rounds)
     log("the sessions app on PostgreSQL and Redis")
     results["sessions"] = bench_sessions(workdir, args.seconds, args.rounds)
+    log("the protected route with a trusted issuer's token (bench/trusted.py)")
+    results["trusted"] = run_json(sys.executable, "trusted.py", f"{args.seconds}:{args.rounds}", workdir)
 
     (workdir / "results.json").write_text(json.dumps(results, indent=2))
     table, targets = report(results)

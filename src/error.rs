@@ -26,6 +26,10 @@ pub enum Error {
     MissingClaim(&'static str),
     /// A claim is present with a value of the wrong kind.
     InvalidClaim(String),
+    /// `iss` is absent, or not the issuer the key set belongs to.
+    InvalidIssuer,
+    /// `aud` (or, in a trusted issuer's token without one, `client_id`) names none of the audiences.
+    InvalidAudience,
     /// `token_type` is not the one the caller expects.
     InvalidTokenType { expected: String },
     /// A key could not be parsed or generated.
@@ -54,6 +58,8 @@ impl fmt::Display for Error {
                 write!(f, "Token is missing the \"{claim}\" claim.")
             }
             Error::InvalidClaim(why) => write!(f, "Invalid claim: {why}."),
+            Error::InvalidIssuer => f.write_str("Invalid issuer (iss)."),
+            Error::InvalidAudience => f.write_str("Invalid audience (aud)."),
             Error::InvalidTokenType { expected } => {
                 write!(
                     f,

@@ -186,6 +186,93 @@ impl VerifyingKey {
         }
     }
 
+    /// Parses a public JWK (RFC 7517, 7518 §6, 8037): RSA (`n`, `e`), EC on P-256 (`x`, `y`) or OKP
+    /// Ed25519 (`x`). The key keeps the JWK's `kid` when it has one (tokens name it), else its
+    /// thumbprint. Private members are never read. A key whose `use` is not "sig", or whose `alg` is not
+    /// the one algorithm this package verifies with its kind of key, is refused: it must not verify.
+    pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self> {
+        let text = |name: &str| -> Result<&str> {
+            match jwk.get(name) {
+                Some(Value::String(s)) => Ok(s),
+                Some(_) => Err(Error::InvalidKey(format!(
+                    "the JWK's {name} is not a string"
+                ))),
+                None => Err(Error::InvalidKey(format!("the JWK has no {name}"))),
+            }
+        };
+        let bytes = |name: &str| -> Result<Vec<u8>> {
+            URL_SAFE_NO_PAD
+                .decode(text(name)?)
+                .map_err(|_| Error::InvalidKey(format!("the JWK's {name} is not base64url")))
+        };
+        if let Some(usage) = jwk.get("use") {
+            if usage != "sig" {
+                return Err(Error::InvalidKey("the JWK is not a signature key".into()));
+            }
+        }
+        let key = match (text("kty")?, jwk.get("crv").and_then(Value::as_str)) {
+            ("RSA", _) => {
+                let n = rsa::BigUint::from_bytes_be(&bytes("n")?);
+                let e = rsa::BigUint::from_bytes_be(&bytes("e")?);
+                let key = rsa::RsaPublicKey::new_with_max_size(n, e, 8192).map_err(|e| {
+                    Error::InvalidKey(format!("the RSA JWK is not a usable key ({e})"))
+                })?;
+                Self::from_rsa(key)?
+            }
+            ("EC", Some("P-256")) => {
+                let (x, y) = (bytes("x")?, bytes("y")?);
+                if x.len() != 32 || y.len() != 32 {
+                    return Err(Error::InvalidKey(
+                        "the P-256 JWK's x or y is not 32 bytes".into(),
+                    ));
+                }
+                let point = [&[4u8][..], &x, &y].concat();
+                let mut members = Map::new();
+                members.insert("crv".into(), "P-256".into());
+                members.insert("kty".into(), "EC".into());
+                members.insert("x".into(), URL_SAFE_NO_PAD.encode(&x).into());
+                members.insert("y".into(), URL_SAFE_NO_PAD.encode(&y).into());
+                Self::new(Algorithm::ES256, &point, members)?
+            }
+            ("OKP", Some("Ed25519")) => {
+                let x = bytes("x")?;
+                if x.len() != 32 {
+                    return Err(Error::InvalidKey(
+                        "the Ed25519 JWK's x is not 32 bytes".into(),
+                    ));
+                }
+                let mut members = Map::new();
+                members.insert("crv".into(), "Ed25519".into());
+                members.insert("kty".into(), "OKP".into());
+                members.insert("x".into(), URL_SAFE_NO_PAD.encode(&x).into());
+                Self::new(Algorithm::EdDSA, &x, members)?
+            }
+            (kty, crv) => {
+                return Err(Error::InvalidKey(format!(
+                    "JWKs of type {kty:?} (curve {crv:?}) are not supported"
+                )))
+            }
+        };
+        if let Some(alg) = jwk.get("alg") {
+            if alg != key.algorithm.name() {
+                return Err(Error::InvalidKey(format!(
+                    "the JWK is for another algorithm than {}",
+                    key.algorithm
+                )));
+            }
+        }
+        match jwk.get("kid") {
+            None => Ok(key),
+            Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= 256 => Ok(VerifyingKey {
+                kid: kid.clone(),
+                ..key
+            }),
+            Some(_) => Err(Error::InvalidKey(
+                "the JWK's kid is not a string of 1 to 256 characters".into(),
+            )),
+        }
+    }
+
     fn from_rsa(key: rsa::RsaPublicKey) -> Result<Self> {
         let bits = key.n().bits();
         if !(2048..=8192).contains(&bits) {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::keys::{SigningKey, VerifyingKey};
-use crate::token::{self, Claims, Expectations, Registered, VerifiedTokens};
+use crate::keys::{Algorithm, SigningKey, VerifyingKey};
+use crate::token::{self, ClaimRules, Claims, Expectations, Registered, VerifiedTokens};
 
 /// The signing key with the header of the tokens it signs, built once.
 struct Signer {
@@ -22,7 +22,11 @@ pub struct KeySet {
     /// The current key first; `kid`s unique.
     verifiers: Vec<Arc<VerifyingKey>>,
     remembered: VerifiedTokens,
+    rules: ClaimRules,
 }
+
+/// The most keys a fetched JWK Set may give; providers publish a handful.
+pub const MAX_JWKS_KEYS: usize = 64;
 
 impl KeySet {
     /// A set of `verifiers`, the first being the current key, which `signer` (if any) must be the private
@@ -55,7 +59,65 @@ impl KeySet {
             signer,
             verifiers: unique,
             remembered: VerifiedTokens::new(remember),
+            rules: ClaimRules::default(),
         })
+    }
+
+    /// The set, requiring `rules` of every token it verifies and applying them to those it signs.
+    pub fn with_rules(mut self, rules: ClaimRules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    pub fn rules(&self) -> &ClaimRules {
+        &self.rules
+    }
+
+    /// A verify-only set of the keys of a JWK Set (RFC 7517 §5) that verify one of `algorithms`, in its
+    /// order; and how many members were skipped (other algorithms, `oct`, encryption keys, junk). No key
+    /// is an error: a set with nothing to verify must not replace one that has keys.
+    pub fn from_jwks(
+        jwks: &Value,
+        algorithms: &[Algorithm],
+        remember: usize,
+    ) -> Result<(Self, usize)> {
+        let Some(Value::Array(members)) = jwks.get("keys") else {
+            return Err(Error::InvalidKey(
+                "the JWK Set is not an object with a \"keys\" list".into(),
+            ));
+        };
+        let mut keys = Vec::new();
+        let mut skipped = 0;
+        for member in members {
+            let key = match member {
+                Value::Object(jwk) => VerifyingKey::from_jwk(jwk).ok(),
+                _ => None,
+            };
+            match key {
+                Some(key)
+                    if algorithms.contains(&key.algorithm()) && keys.len() < MAX_JWKS_KEYS =>
+                {
+                    keys.push(Arc::new(key))
+                }
+                _ => skipped += 1,
+            }
+        }
+        if keys.is_empty() {
+            return Err(Error::InvalidKey(format!(
+                "the JWK Set has no public signature key for {}",
+                algorithms
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok((KeySet::new(keys, None, remember)?, skipped))
+    }
+
+    /// Whether a token naming `kid` (or none) has a key in this set to be checked with.
+    pub fn knows(&self, kid: Option<&str>) -> bool {
+        kid.is_none_or(|kid| self.find(kid).is_some())
     }
 
     /// The current key, which verifies tokens without a `kid` and signs if the set can.
@@ -85,6 +147,7 @@ impl KeySet {
             ));
         };
         registered.apply(&mut claims, token_type);
+        self.rules.apply(&mut claims);
         match extra_header {
             Some(extra) if !extra.is_empty() => {
                 let header = token::header_b64(&signer.key, Some(extra))?;
@@ -98,7 +161,7 @@ impl KeySet {
     /// claims; returns them. A token verified before skips the signature; its claims are checked again.
     pub fn verify(&self, token: &str, expect: &Expectations) -> Result<Arc<Claims>> {
         if let Some(claims) = self.remembered.get(token) {
-            token::validate(&claims, expect)?;
+            token::validate(&claims, expect, &self.rules)?;
             return Ok(claims);
         }
         let parts = token::split(token)?;
@@ -108,7 +171,7 @@ impl KeySet {
             Some(_) => return Err(Error::Decode("the key id (kid) is not a string".into())),
         };
         let claims = Arc::new(parts.verify(key)?);
-        token::validate(&claims, expect)?;
+        token::validate(&claims, expect, &self.rules)?;
         self.remembered.insert(token, Arc::clone(&claims));
         Ok(claims)
     }
@@ -344,6 +407,207 @@ pub(crate) mod tests {
                 assert!(jwk.get(private).is_none());
             }
         }
+    }
+
+    fn rules(issuer: &str, audiences: &[&str], foreign: bool) -> ClaimRules {
+        ClaimRules {
+            issuer: Some(issuer.into()),
+            audiences: audiences.iter().map(|a| a.to_string()).collect(),
+            audience_claim: None,
+            foreign,
+        }
+    }
+
+    /// A token signed by key `signer` with exactly `claims` (plus `kid`).
+    fn signed(claims: Value, signer: usize) -> String {
+        let h = json!({"alg": keys()[signer].1.algorithm().name(), "kid": keys()[signer].1.kid()});
+        let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+        let input = format!("{}.{}", b64(&h), b64(&claims));
+        let sig = keys()[signer].0.sign(input.as_bytes()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    #[test]
+    fn a_jwks_gives_back_the_keys_that_made_it_pinned_to_their_algorithms() {
+        let published = Value::Object(set(0, &[1, 2]).jwks());
+        let (fetched, skipped) = KeySet::from_jwks(&published, &ALGORITHMS, 8).unwrap();
+        assert_eq!(skipped, 0);
+        let kids: Vec<&str> = fetched.verifiers().iter().map(|k| k.kid()).collect();
+        assert_eq!(kids, [0, 1, 2].map(|i| keys()[i].1.kid()));
+        for (i, algorithm) in ALGORITHMS.iter().enumerate() {
+            assert_eq!(fetched.verifiers()[i].algorithm(), *algorithm);
+            assert!(fetched.verify(&issue(&set(i, &[])), &expect()).is_ok());
+        }
+        // Only the algorithms asked for: an RS256-only issuer's set drops the others.
+        let (rsa_only, skipped) = KeySet::from_jwks(&published, &[Algorithm::RS256], 8).unwrap();
+        assert_eq!((rsa_only.verifiers().len(), skipped), (1, 2));
+        assert!(matches!(
+            rsa_only.verify(&issue(&set(1, &[])), &expect()),
+            Err(Error::UnknownKeyId)
+        ));
+    }
+
+    #[test]
+    fn jwks_members_that_must_not_verify_are_skipped() {
+        let rsa = keys()[0].1.jwk();
+        let with = |name: &str, value: Value| {
+            let mut jwk = rsa.clone();
+            jwk.insert(name.into(), value);
+            Value::Object(jwk)
+        };
+        let mut no_n = rsa.clone();
+        no_n.remove("n");
+        let junk = json!({"keys": [
+            {"kty": "oct", "k": "c2VjcmV0", "alg": "HS256", "kid": "hmac"},
+            with("use", json!("enc")),
+            with("alg", json!("PS256")),
+            with("alg", json!("RS512")),
+            with("kid", json!(7)),
+            with("kid", json!("")),
+            with("n", json!("not base64!")),
+            with("n", json!("AQAB")),
+            Value::Object(no_n),
+            {"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA"},
+            {"kty": "OKP", "crv": "X25519", "x": "AA"},
+            {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+            "a string", 7, null, [],
+        ]});
+        assert!(matches!(
+            KeySet::from_jwks(&junk, &ALGORITHMS, 8),
+            Err(Error::InvalidKey(_))
+        ));
+        let mut members = junk["keys"].as_array().unwrap().clone();
+        members.push(with("kid", json!("provider-key-1")));
+        let (fetched, skipped) =
+            KeySet::from_jwks(&json!({ "keys": members }), &ALGORITHMS, 8).unwrap();
+        assert_eq!(skipped, 16);
+        assert_eq!(fetched.verifiers()[0].kid(), "provider-key-1");
+        assert!(fetched.knows(Some("provider-key-1")) && fetched.knows(None));
+        assert!(!fetched.knows(Some(keys()[0].1.kid())));
+        for not_a_set in [json!({}), json!([]), json!({"keys": {}}), json!("x")] {
+            assert!(KeySet::from_jwks(&not_a_set, &ALGORITHMS, 8).is_err());
+        }
+    }
+
+    #[test]
+    fn issuer_and_audience_are_signed_and_required() {
+        let mut own = rules("https://auth.example", &["api", "admin"], false);
+        own.audience_claim = Some(json!(["api", "admin"]));
+        let keys_ = set(0, &[]).with_rules(own);
+        let token = issue(&keys_);
+        let claims = keys_.verify(&token, &expect()).unwrap();
+        assert_eq!(claims["iss"], "https://auth.example");
+        assert_eq!(claims["aud"], json!(["api", "admin"]));
+        // Another service sharing the key but expecting another audience or issuer refuses it.
+        for (other, error) in [
+            (
+                rules("https://auth.example", &["billing"], false),
+                Error::InvalidAudience,
+            ),
+            (
+                rules("https://auth.example/", &["api"], false),
+                Error::InvalidIssuer,
+            ),
+        ] {
+            let elsewhere = set(0, &[]).with_rules(other);
+            assert_eq!(elsewhere.verify(&token, &expect()).unwrap_err(), error);
+        }
+        // Without rules, tokens carry neither claim.
+        let plain = keys_verify_claims(&set(0, &[]));
+        assert!(plain.get("iss").is_none() && plain.get("aud").is_none());
+        let base = json!({"jti": "j", "exp": NOW + 60, "token_type": "access"});
+        for (extra, ok) in [
+            (json!({"iss": "https://auth.example", "aud": "admin"}), true),
+            (
+                json!({"iss": "https://auth.example", "aud": ["x", "api"]}),
+                true,
+            ),
+            (
+                json!({"iss": "https://auth.example", "aud": ["x", 1]}),
+                false,
+            ),
+            (json!({"iss": "https://auth.example"}), false),
+            (json!({"aud": "api"}), false),
+            (json!({"iss": "https://AUTH.example", "aud": "api"}), false),
+            (
+                json!({"iss": ["https://auth.example"], "aud": "api"}),
+                false,
+            ),
+        ] {
+            let mut claims = base.clone();
+            claims
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let verify = set(0, &[])
+                .with_rules(rules("https://auth.example", &["api", "admin"], false))
+                .verify(&signed(claims, 0), &expect());
+            assert_eq!(verify.is_ok(), ok, "{extra}");
+        }
+    }
+
+    fn keys_verify_claims(keys_: &KeySet) -> Arc<Claims> {
+        keys_.verify(&issue(keys_), &expect()).unwrap()
+    }
+
+    #[test]
+    fn a_trusted_issuers_tokens_need_no_jti_but_never_are_refresh_or_id_tokens() {
+        let trusted = || set(0, &[]).with_rules(rules("https://idp.example/", &["api"], true));
+        let base =
+            json!({"iss": "https://idp.example/", "aud": "api", "exp": NOW + 60, "sub": "u1"});
+        let with = |extra: Value| {
+            let mut claims = base.clone();
+            claims
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            trusted().verify(&signed(claims, 0), &expect())
+        };
+        assert_eq!(with(json!({})).unwrap()["sub"], "u1");
+        assert!(with(json!({"token_type": "access", "token_use": "access"})).is_ok());
+        for refused in [
+            json!({"token_type": "refresh"}),
+            json!({"token_use": "id"}),
+            json!({"exp": NOW}),
+            json!({"exp": null}),
+            json!({"nbf": NOW + 60}),
+            json!({"aud": "other"}),
+        ] {
+            assert!(with(refused.clone()).is_err(), "{refused}");
+        }
+        // Without `aud`, `client_id` names the audience (Cognito's access tokens, RFC 9068).
+        let mut claims = base.clone();
+        claims.as_object_mut().unwrap().remove("aud");
+        assert_eq!(
+            trusted()
+                .verify(&signed(claims.clone(), 0), &expect())
+                .unwrap_err(),
+            Error::InvalidAudience
+        );
+        claims
+            .as_object_mut()
+            .unwrap()
+            .insert("client_id".into(), json!("api"));
+        assert!(trusted().verify(&signed(claims, 0), &expect()).is_ok());
+    }
+
+    #[test]
+    fn issuer_and_kid_are_read_before_any_check() {
+        let token = signed(json!({"iss": "https://idp.example/", "exp": 1}), 1);
+        assert_eq!(
+            token::issuer_and_kid(&token).unwrap(),
+            (
+                Some("https://idp.example/".into()),
+                Some(keys()[1].1.kid().into())
+            )
+        );
+        assert_eq!(token::issuer_and_kid(&issue(&set(0, &[]))).unwrap().0, None);
+        let odd = signed(json!({"iss": 1}), 1);
+        assert_eq!(
+            token::issuer_and_kid(&odd).unwrap_err(),
+            Error::InvalidIssuer
+        );
+        assert!(token::issuer_and_kid("a.b").is_err());
     }
 
     /// jsonwebtoken, a JWT library nobody here wrote, verifies our tokens from our JWKS alone.

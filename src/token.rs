@@ -126,6 +126,67 @@ pub struct Expectations<'a> {
     pub leeway: f64,
 }
 
+/// What a key set requires of every token it verifies, whoever asks: its issuer and audiences.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaimRules {
+    /// `iss` must be exactly this (compared as strings, RFC 7519 §4.1.1).
+    pub issuer: Option<String>,
+    /// `aud` (a string or a list) must name one of these; empty: not checked.
+    pub audiences: Vec<String>,
+    /// The `aud` claim this set's tokens carry: a string or a list, as configured.
+    pub audience_claim: Option<Value>,
+    /// Another issuer's tokens: `jti` and `token_type` are not required (providers do not write them),
+    /// but a `token_type` of another type, or a Cognito `token_use` other than "access", is refused;
+    /// without `aud`, `client_id` (RFC 9068 §2.2, Cognito) must name an audience.
+    pub foreign: bool,
+}
+
+impl ClaimRules {
+    /// Adds `iss` and `aud` to the claims of a token this set signs.
+    pub fn apply(&self, claims: &mut Claims) {
+        if let Some(issuer) = &self.issuer {
+            claims.insert("iss".into(), Value::from(issuer.as_str()));
+        }
+        if let Some(audience) = &self.audience_claim {
+            claims.insert("aud".into(), audience.clone());
+        }
+    }
+
+    fn check(&self, claims: &Claims, expect: &Expectations) -> Result<()> {
+        if let Some(issuer) = &self.issuer {
+            if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+                return Err(Error::InvalidIssuer);
+            }
+        }
+        if !self.audiences.is_empty() {
+            let named = |v: &Value| {
+                v.as_str()
+                    .is_some_and(|a| self.audiences.iter().any(|x| x == a))
+            };
+            let ok = match claims.get("aud") {
+                Some(Value::Array(list)) => list.iter().any(named),
+                Some(aud) => named(aud),
+                None if self.foreign => claims.get("client_id").is_some_and(named),
+                None => false,
+            };
+            if !ok {
+                return Err(Error::InvalidAudience);
+            }
+        }
+        if self.foreign {
+            if let Some(expected) = expect.token_type {
+                let wrong = |name: &str| claims.get(name).is_some_and(|v| v != expected);
+                if wrong("token_type") || wrong("token_use") {
+                    return Err(Error::InvalidTokenType {
+                        expected: expected.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The three parts of a compact JWS, the header decoded.
 pub struct Parts<'t> {
     signing_input: &'t str,
@@ -282,6 +343,22 @@ pub fn decode_unverified(token: &str) -> Result<Claims> {
     json_object(parts.payload_b64, "payload")
 }
 
+/// The token's `iss` and header `kid`, read without any check, to choose the key set that verifies it.
+pub fn issuer_and_kid(token: &str) -> Result<(Option<String>, Option<String>)> {
+    let parts = split(token)?;
+    let kid = match parts.header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(_) => return Err(Error::Decode("the key id (kid) is not a string".into())),
+    };
+    let iss = match json_object(parts.payload_b64, "payload")?.remove("iss") {
+        None => None,
+        Some(Value::String(iss)) => Some(iss),
+        Some(_) => return Err(Error::InvalidIssuer),
+    };
+    Ok((iss, kid))
+}
+
 /// A numeric date claim as PyJWT reads it: `int(value)`, so fractions are truncated.
 fn numeric(claims: &Claims, name: &'static str) -> Option<std::result::Result<f64, ()>> {
     claims.get(name).map(|value| match value {
@@ -290,9 +367,9 @@ fn numeric(claims: &Claims, name: &'static str) -> Option<std::result::Result<f6
     })
 }
 
-/// Checks the claims of a token whose signature passed: `exp` (required), `iat`, `nbf`, `jti` and
-/// `token_type`.
-pub fn validate(claims: &Claims, expect: &Expectations) -> Result<()> {
+/// Checks the claims of a token whose signature passed: `exp` (required), `iat`, `nbf`, then the key
+/// set's `rules` (`iss`, `aud`), then `jti` and `token_type` (for this project's own tokens).
+pub fn validate(claims: &Claims, expect: &Expectations, rules: &ClaimRules) -> Result<()> {
     let exp = match numeric(claims, "exp") {
         None => return Err(Error::MissingClaim("exp")),
         Some(Err(())) => {
@@ -318,6 +395,10 @@ pub fn validate(claims: &Claims, expect: &Expectations) -> Result<()> {
         }
         Some(Ok(nbf)) if nbf > expect.now + expect.leeway => return Err(Error::Immature("nbf")),
         _ => {}
+    }
+    rules.check(claims, expect)?;
+    if rules.foreign {
+        return Ok(());
     }
     match claims.get("jti") {
         None => return Err(Error::MissingClaim("jti")),
@@ -385,7 +466,7 @@ mod tests {
 
     fn decode(key: &VerifyingKey, token: &str, expect: &Expectations) -> Result<Claims> {
         let claims = split(token)?.verify(key)?;
-        validate(&claims, expect)?;
+        validate(&claims, expect, &ClaimRules::default())?;
         Ok(claims)
     }
 

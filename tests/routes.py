@@ -10,6 +10,7 @@ from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 
 protected = Router(auth=HttpJwtAuth())
 from_db = Router(auth=HttpJwtAuth(load_user=True))
+scoped = Router(auth=HttpJwtAuth(scopes=["read:orders", "write:orders"]))
 
 
 def describe(request: HttpRequest) -> dict[str, Any]:
@@ -56,3 +57,8 @@ async def async_threads(request: HttpRequest) -> dict[str, Any]:
 @from_db.get("/async-threads")  # a view of its own: OpenAPI operation ids are unique
 async def async_threads_from_db(request: HttpRequest) -> dict[str, Any]:
     return threads(request)
+
+
+@scoped.get("/me")
+def scoped_me(request: HttpRequest) -> dict[str, Any]:
+    return {"id": request.user.id, "auth": request.auth}  # type: ignore[attr-defined]

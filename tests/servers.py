@@ -91,17 +91,19 @@ def gunicorn(
     access_log_format: str = "%(m)s %(U)s %(s)s",
     host: str = "127.0.0.1",
     threads: int = 1,
+    port: int | None = None,
+    app: str = "project.wsgi",
 ) -> Iterator[Server]:
     """The example project under gunicorn with `workers` workers of `threads` threads (sync workers when 1),
     from the environment of `python`.
 
     With `access_log`, the log gets a line per request in `access_log_format` (gunicorn's atoms; by
     default method, path and status). `host` is a loopback address (127.0.0.2 is one too on Linux: two
-    servers, two hosts).
+    servers, two hosts). `port`: a free one by default; `app`: another WSGI module that serves /api/ping.
     """
-    port = free_port(host)
+    port = port or free_port(host)
     gunicorn_bin = os.path.join(os.path.dirname(os.path.abspath(python)), "gunicorn")
-    command = [gunicorn_bin, "project.wsgi", "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
+    command = [gunicorn_bin, app, "-b", f"{host}:{port}", "-w", str(workers), "--error-logfile", "-"]
     command += ["--threads", str(threads)]
     if access_log:
         command += ["--access-logfile", "-", "--access-logformat", access_log_format]

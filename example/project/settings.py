@@ -116,6 +116,19 @@ if os.environ.get("EXAMPLE_ACCESS_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_LEEWAY"] = timedelta(0)
 if os.environ.get("EXAMPLE_JWT_ALGORITHM"):
     NINJA_SIMPLE_JWT["JWT_ALGORITHM"] = os.environ["EXAMPLE_JWT_ALGORITHM"]
+if os.environ.get("EXAMPLE_JWT_ISSUER"):
+    # One sign-in, many services: other services trust this issuer (the README's "Many services").
+    NINJA_SIMPLE_JWT["JWT_ISSUER"] = os.environ["EXAMPLE_JWT_ISSUER"]
+    NINJA_SIMPLE_JWT["JWT_AUDIENCE"] = os.environ.get("EXAMPLE_JWT_AUDIENCE", "example-api")
+if os.environ.get("EXAMPLE_TRUSTED_ISSUER"):
+    # Another issuer's access tokens, verified with the keys it publishes (bench/trusted.py).
+    NINJA_SIMPLE_JWT["JWT_TRUSTED_ISSUERS"] = [
+        {
+            "issuer": os.environ["EXAMPLE_TRUSTED_ISSUER"],
+            "audience": os.environ["EXAMPLE_TRUSTED_AUDIENCE"],
+            "jwks_url": os.environ["EXAMPLE_TRUSTED_JWKS_URL"],
+        }
+    ]
 if os.environ.get("EXAMPLE_KEY_RELOAD_SECONDS"):
     NINJA_SIMPLE_JWT["JWT_KEY_RELOAD_INTERVAL"] = timedelta(seconds=float(os.environ["EXAMPLE_KEY_RELOAD_SECONDS"]))
 

@@ -19,9 +19,11 @@ api.add_router("/", demo_router)
 urlpatterns = [path("", index, name="index"), path("api/", api.urls)]
 
 try:
-    from ninja_simple_jwt.jwks import jwks_view
+    from ninja_simple_jwt.jwks import jwks_view, openid_configuration_view
 except ImportError:  # the original package, which `make bench` also serves this project with, has none
     pass
 else:
-    # Where other services look for the public keys that verify this server's tokens.
+    # Where other services look for the public keys that verify this server's tokens, and (with
+    # JWT_ISSUER set) the discovery document that points to them.
     urlpatterns.append(path(".well-known/jwks.json", jwks_view))
+    urlpatterns.append(path(".well-known/openid-configuration", openid_configuration_view))

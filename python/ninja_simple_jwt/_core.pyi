@@ -16,6 +16,7 @@ __all__ = [
     "decode_unverified",
     "encode_token",
     "generate_key_pair",
+    "issuer_and_kid",
     "map_claims",
 ]
 
@@ -63,8 +64,30 @@ class KeySet:
     """
 
     def __new__(
-        cls, verifying_keys: Sequence[VerifyingKey], signing_key: SigningKey | None = None, remember: int = ...
-    ) -> KeySet: ...
+        cls,
+        verifying_keys: Sequence[VerifyingKey],
+        signing_key: SigningKey | None = None,
+        remember: int = ...,
+        *,
+        issuer: str | None = None,
+        audience: str | Sequence[str] | None = None,
+    ) -> KeySet:
+        """`issuer` and `audience`, when given, are signed into every token as `iss` and `aud`, and
+        required of every token the set verifies (`InvalidIssuerError`, `InvalidAudienceError`)."""
+    @staticmethod
+    def from_jwks(
+        jwks: bytes, *, issuer: str, audiences: Sequence[str], algorithms: Sequence[str], remember: int = ...
+    ) -> tuple[KeySet, int]:
+        """A verify-only set of another issuer's JWK Set (JSON bytes): its public signature keys of
+        `algorithms`, each named by its `kid`; and how many members were skipped. Its tokens must carry
+        `iss` == `issuer`, an `aud` (or, without one, a `client_id`) naming one of `audiences`, and no
+        `token_type` or `token_use` other than "access"; `jti` is not required. `InvalidKeyError` if
+        the set has no usable key."""
+    def knows(self, kid: str | None) -> bool:
+        """Whether the set has the key a token naming `kid` (None: no `kid`) is verified with."""
+    @property
+    def issuer(self) -> str | None:
+        """The `iss` its tokens carry and require, if any."""
     @property
     def kids(self) -> list[str]:
         """The keys' ids, the current key's first."""
@@ -112,6 +135,9 @@ def decode_token(
     """Verifies `token` at `now` (seconds since the epoch) with the set and returns its claims; raises a
     `ninja_simple_jwt.exceptions` error otherwise (`UnknownKeyIdError` when its `kid` names no key of
     the set)."""
+
+def issuer_and_kid(token: str) -> tuple[str | None, str | None]:
+    """The token's `iss` and header `kid` (None where absent), unchecked: they choose the key set."""
 
 def decode_unverified(token: str) -> dict[str, Any]:
     """The claims of `token` without any check. Never use this to authenticate."""

@@ -26,8 +26,11 @@ The ids, as the README lists them:
 - W050 JWT_REFRESH_REUSE_GRACE (with rotation) is not shorter than the refresh-token lifetime: no reuse is
   ever detected.
 - W051 JWT_LEEWAY is longer than 5 minutes: expired tokens are accepted that long.
+- E030 a trusted issuer (JWT_TRUSTED_ISSUERS) without an `audience`.
+- E031 a trusted issuer or JWKS URL on plain http:// that is not a loopback host: its keys are never fetched.
+- W030 a verify-only service (trusted issuers, no key files of its own) mounts the sign-in routes: they answer 503.
 
-E001 to E007 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
+E001 to E007 and E030 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
 """
 
 from collections.abc import Iterator
@@ -45,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from ninja_simple_jwt.auth.views.refresh_cookie import cookie_path_matches
 from ninja_simple_jwt.exceptions import InvalidKeyError, KeyMismatchError
 from ninja_simple_jwt.jwt.key_retrieval import KeyKind, key_location, key_path, key_ring, key_storage
+from ninja_simple_jwt.jwt.remote_keys import is_loopback_url
 from ninja_simple_jwt.sessions import sessions_enabled
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, settings_problems
 
@@ -68,6 +72,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         *_check_cookie_path(),
         *_check_sessions_router(),
         *_check_shared_caches(),
+        *_check_trusted_issuers(),
     ]
     messages += _check_consistency()
     if s.WEB_REFRESH_COOKIE_SECURE is False and not settings.DEBUG:
@@ -117,6 +122,9 @@ def _check_keys() -> list[CheckMessage]:
                     id="ninja_simple_jwt.W003",
                 )
             )
+    if "public" not in present and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        # A verify-only service: it needs no keys of its own (W030 covers sign-in routes it mounts).
+        return _check_verify_only()
     if "public" not in present:
         return messages
     try:
@@ -325,3 +333,42 @@ _DUMMY_CONSEQUENCE = {
     "SIGN_IN_THROTTLE_CACHE": gettext_lazy("failed sign-ins are never counted and nobody is ever throttled"),
     "JWT_REVOCATION_CACHE": gettext_lazy("an ended session's access tokens are accepted until they expire"),
 }
+
+
+SIGN_IN_ROUTE_NAMES = ("mobile_signin", "web_signin")
+
+
+def _check_verify_only() -> list[CheckMessage]:
+    mounted = [name for route in SIGN_IN_ROUTE_NAMES for name in _route_names(get_resolver(), [], route)]
+    if not mounted:
+        return []
+    return [
+        Warning(
+            _(
+                "This service has no JWT keys of its own and verifies trusted issuers' tokens only, but it mounts "
+                "sign-in routes (%(routes)s): they answer 503."
+            )
+            % {"routes": ", ".join(mounted)},
+            hint=_("Do not mount the sign-in routers here, or run `python manage.py make_jwt_key`."),
+            id="ninja_simple_jwt.W030",
+        )
+    ]
+
+
+def _check_trusted_issuers() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for entry in ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        for what, url in (("issuer", entry.issuer), ("jwks_url", entry.jwks_url)):
+            if url is not None and url.startswith("http://") and not is_loopback_url(url):
+                messages.append(
+                    Error(
+                        _(
+                            "NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the %(what)s %(url)r on plain http: its "
+                            "keys are fetched over https only (plain http on loopback hosts only)."
+                        )
+                        % {"what": what, "url": url},
+                        hint=_("Use the https:// URL the provider publishes."),
+                        id="ninja_simple_jwt.E031",
+                    )
+                )
+    return messages

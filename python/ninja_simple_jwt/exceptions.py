@@ -12,7 +12,9 @@ __all__ = [
     "ExpiredSignatureError",
     "ImmatureSignatureError",
     "InvalidAlgorithmError",
+    "InvalidAudienceError",
     "InvalidIssuedAtError",
+    "InvalidIssuerError",
     "InvalidKeyError",
     "InvalidSignatureError",
     "InvalidTokenError",
@@ -20,6 +22,7 @@ __all__ = [
     "JwtError",
     "KeyMismatchError",
     "KeyPairExistsError",
+    "KeysUnavailableError",
     "MissingRequiredClaimError",
     "UnknownKeyIdError",
 ]
@@ -66,6 +69,14 @@ class MissingRequiredClaimError(InvalidTokenError, pyjwt.MissingRequiredClaimErr
     """The token lacks `exp`, `jti` or `token_type`."""
 
 
+class InvalidIssuerError(InvalidTokenError, pyjwt.InvalidIssuerError):
+    """The token's `iss` is not JWT_ISSUER, nor the issuer of a trusted issuer whose key verified it."""
+
+
+class InvalidAudienceError(InvalidTokenError, pyjwt.InvalidAudienceError):
+    """The token's `aud` names none of the audiences this service accepts."""
+
+
 class InvalidTokenTypeError(InvalidTokenError):
     """A refresh token where an access token is expected, or the other way round."""
 
@@ -76,6 +87,10 @@ class InvalidKeyError(JwtError, pyjwt.InvalidKeyError):
 
 class KeyMismatchError(InvalidKeyError):
     """The private key does not belong to the public key given with it."""
+
+
+class KeysUnavailableError(InvalidKeyError):
+    """No keys of a trusted issuer are held: none could be fetched yet (a 503, the fetch logged why)."""
 
 
 class EncodeError(JwtError):

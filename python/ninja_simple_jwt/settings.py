@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, NamedTuple, TypedDict
 
@@ -33,6 +34,7 @@ __all__ = [
     "NinjaSimpleJwtSettings",
     "NinjaSimpleJwtSettingsDict",
     "Problem",
+    "TrustedIssuer",
     "ninja_simple_jwt_settings",
     "on_reload",
     "reload_ninja_simple_jwt_settings",
@@ -178,6 +180,68 @@ def _import_string(kind: str, check: Callable[[Any], bool]) -> Callable[[Any], s
     return convert
 
 
+def _audience(value: Any) -> str | list[str]:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, list | tuple) and value and all(isinstance(a, str) and a for a in value):
+        return list(value)
+    raise ValueError("must be an audience (a non-empty string) or a non-empty list of them")
+
+
+_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """One entry of JWT_TRUSTED_ISSUERS: whose access tokens are accepted, for which audiences, and where its
+    keys are (`jwks_url`, or OpenID discovery under `issuer` when None)."""
+
+    issuer: str
+    audiences: tuple[str, ...]  # empty only in an entry the checks refuse (E030)
+    jwks_url: str | None = None
+    algorithms: tuple[str, ...] = ("RS256",)
+
+    @property
+    def discovery_url(self) -> str:
+        """Where OpenID Connect Discovery 1.0 §4 puts the issuer's configuration."""
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+_TRUSTED_MEMBERS = ("issuer", "audience", "jwks_url", "algorithms")
+
+
+def _trusted_issuers(value: Any) -> list[TrustedIssuer]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of dicts, not {type(value).__name__}")
+    entries: list[TrustedIssuer] = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise ValueError(f"entry {i} must be a dict, not {type(entry).__name__}")
+        unknown = sorted(map(str, set(entry) - set(_TRUSTED_MEMBERS)))
+        if unknown:
+            raise ValueError(f"entry {i} has unknown keys {unknown}: use {', '.join(_TRUSTED_MEMBERS)}")
+        issuer = entry.get("issuer")
+        if not isinstance(issuer, str) or not issuer:
+            raise ValueError(f"entry {i} needs an 'issuer': the exact 'iss' of its tokens, a non-empty string")
+        try:
+            audience = entry.get("audience")
+            audiences = () if audience is None else tuple([audience] if isinstance(audience, str) else audience)
+            if audience is not None:
+                _audience(audience)
+        except ValueError as e:
+            raise ValueError(f"entry {i}'s 'audience' {e}") from None
+        jwks_url = entry.get("jwks_url")
+        if jwks_url is not None and (not isinstance(jwks_url, str) or not jwks_url.startswith(("https://", "http://"))):
+            raise ValueError(f"entry {i}'s 'jwks_url' must be an https:// URL")
+        algorithms = entry.get("algorithms", ["RS256"])
+        if not isinstance(algorithms, list | tuple) or not algorithms or any(a not in _ALGORITHMS for a in algorithms):
+            raise ValueError(f"entry {i}'s 'algorithms' must be a non-empty list from {', '.join(_ALGORITHMS)}")
+        if any(e.issuer == issuer for e in entries):
+            raise ValueError(f"names the issuer {issuer!r} twice")
+        entries.append(TrustedIssuer(issuer, audiences, jwks_url, tuple(algorithms)))
+    return entries
+
+
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else convert(value)
 
@@ -270,6 +334,16 @@ class JwtSettings(BaseModel):
     # How long clients may cache the JWKS (Cache-Control: max-age).
     JWKS_MAX_AGE: DurationOrZero = timedelta(minutes=5)
 
+    # Many services: `iss` and `aud` of this project's tokens (signed in, and required of its own tokens),
+    # other issuers whose access tokens HttpJwtAuth accepts, verified with their published keys, and how
+    # those keys are fetched and kept.
+    JWT_ISSUER: Annotated[str | None, BeforeValidator(_optional(_non_empty))] = None
+    JWT_AUDIENCE: Annotated[str | list[str] | None, BeforeValidator(_optional(_audience))] = None
+    JWT_TRUSTED_ISSUERS: Annotated[list[TrustedIssuer], BeforeValidator(_trusted_issuers)] = []
+    JWT_JWKS_CACHE_LIFETIME: Duration = timedelta(minutes=10)
+    JWT_JWKS_COOLDOWN: DurationOrZero = timedelta(seconds=30)
+    JWT_JWKS_TIMEOUT: Duration = timedelta(seconds=5)
+
     # The sessions app (ninja_simple_jwt.sessions in INSTALLED_APPS): token-refresh also returns a new
     # refresh token and uses up the one presented; a used-up one presented again after the grace ends
     # its session. Ending a session also refuses its access tokens, through the cache
@@ -347,6 +421,12 @@ class NinjaSimpleJwtSettingsDict(TypedDict, total=False):
     SIGN_IN_DEVICE_COOKIE_NAME: str
     SIGN_IN_DEVICE_COOKIE_AGE: timedelta | float
     SIGN_IN_THROTTLE_FAIL_OPEN: bool
+    JWT_ISSUER: str | None
+    JWT_AUDIENCE: str | list[str] | None
+    JWT_TRUSTED_ISSUERS: list[dict[str, Any]]
+    JWT_JWKS_CACHE_LIFETIME: timedelta | float
+    JWT_JWKS_COOLDOWN: timedelta | float
+    JWT_JWKS_TIMEOUT: timedelta | float
 
 
 EMPTY_SETTINGS: NinjaSimpleJwtSettingsDict = {}
@@ -506,6 +586,19 @@ def _dependencies(s: JwtSettings) -> list[Problem]:
     for setting in ("JWT_ROTATE_REFRESH_TOKENS", "JWT_REVOKE_ACCESS_TOKENS"):
         if getattr(s, setting) and apps.apps_ready and not apps.is_installed("ninja_simple_jwt.sessions"):
             problems.append(Problem("E006", setting, _("needs the app 'ninja_simple_jwt.sessions' in INSTALLED_APPS.")))
+    for entry in s.JWT_TRUSTED_ISSUERS:
+        if not entry.audiences:
+            problems.append(
+                Problem(
+                    "E030",
+                    "JWT_TRUSTED_ISSUERS",
+                    _(
+                        "trusts %(issuer)s without an 'audience': its tokens for any other of its clients would "
+                        "open this API. Add this API's audience (its client id, or API identifier)."
+                    )
+                    % {"issuer": repr(entry.issuer)},
+                )
+            )
     caches = getattr(settings, "CACHES", None) or {"default": {}}
     uses = [("SIGN_IN_THROTTLE_CACHE", s.SIGN_IN_MAX_FAILURES_PER_USERNAME or s.SIGN_IN_MAX_FAILURES_PER_ADDRESS)]
     uses.append(("JWT_REVOCATION_CACHE", s.JWT_REVOKE_ACCESS_TOKENS))

@@ -14,6 +14,8 @@ mod classes {
     pyo3::import_exception!(ninja_simple_jwt.exceptions, ExpiredSignatureError);
     pyo3::import_exception!(ninja_simple_jwt.exceptions, ImmatureSignatureError);
     pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidAlgorithmError);
+    pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidAudienceError);
+    pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidIssuerError);
     pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidIssuedAtError);
     pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidKeyError);
     pyo3::import_exception!(ninja_simple_jwt.exceptions, InvalidSignatureError);
@@ -41,6 +43,8 @@ impl From<Error> for PyErr {
             // PyJWT's class is built from the claim's name and writes its own message.
             Error::MissingClaim(claim) => MissingRequiredClaimError::new_err(claim),
             Error::InvalidClaim(_) => InvalidTokenError::new_err(message),
+            Error::InvalidIssuer => InvalidIssuerError::new_err(message),
+            Error::InvalidAudience => InvalidAudienceError::new_err(message),
             Error::InvalidTokenType { .. } => InvalidTokenTypeError::new_err(message),
             Error::InvalidKey(_) => InvalidKeyError::new_err(message),
             Error::KeyMismatch => KeyMismatchError::new_err(message),

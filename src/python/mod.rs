@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::error::{catch_panics, Error};
-use crate::token::{Expectations, Registered};
+use crate::token::{ClaimRules, Expectations, Registered};
 use crate::{keys, keyset, token};
 use convert::{dict_from_map, to_json_object};
 
@@ -90,6 +90,13 @@ impl VerifyingKey {
     }
 }
 
+/// `aud` as configured: one audience, or a list.
+#[derive(FromPyObject)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// How many verified tokens a key set remembers unless told otherwise.
 const REMEMBERED_TOKENS: usize = 4096;
 
@@ -100,15 +107,75 @@ struct KeySet(keyset::KeySet);
 #[pymethods]
 impl KeySet {
     #[new]
-    #[pyo3(signature = (verifying_keys, signing_key = None, remember = REMEMBERED_TOKENS))]
+    #[pyo3(signature = (verifying_keys, signing_key = None, remember = REMEMBERED_TOKENS, *, issuer = None, audience = None))]
     fn new(
         verifying_keys: Vec<PyRef<'_, VerifyingKey>>,
         signing_key: Option<PyRef<'_, SigningKey>>,
         remember: usize,
+        issuer: Option<String>,
+        audience: Option<Audience>,
     ) -> PyResult<Self> {
         let verifiers = verifying_keys.iter().map(|k| Arc::clone(&k.0)).collect();
         let signer = signing_key.map(|k| Arc::clone(&k.0));
-        Ok(KeySet(keyset::KeySet::new(verifiers, signer, remember)?))
+        let (audiences, audience_claim) = match audience {
+            None => (Vec::new(), None),
+            Some(Audience::One(a)) => (vec![a.clone()], Some(a.into())),
+            Some(Audience::Many(list)) => (list.clone(), Some(list.into())),
+        };
+        let rules = ClaimRules {
+            issuer,
+            audiences,
+            audience_claim,
+            foreign: false,
+        };
+        Ok(KeySet(
+            keyset::KeySet::new(verifiers, signer, remember)?.with_rules(rules),
+        ))
+    }
+
+    /// A verify-only set of a trusted issuer's JWK Set (JSON bytes), with the keys of `algorithms`;
+    /// its tokens must carry `iss` == `issuer` and an `aud` naming one of `audiences`. Returns the set
+    /// and how many members were skipped.
+    #[staticmethod]
+    #[pyo3(signature = (jwks, *, issuer, audiences, algorithms, remember = REMEMBERED_TOKENS))]
+    fn from_jwks(
+        py: Python<'_>,
+        jwks: &[u8],
+        issuer: String,
+        audiences: Vec<String>,
+        algorithms: Vec<String>,
+        remember: usize,
+    ) -> PyResult<(Self, usize)> {
+        let algorithms = algorithms
+            .iter()
+            .map(|a| a.parse())
+            .collect::<Result<Vec<keys::Algorithm>, _>>()?;
+        let (set, skipped) = py.detach(|| {
+            catch_panics(key_refused, || {
+                let value: serde_json::Value = serde_json::from_slice(jwks)
+                    .map_err(|_| Error::InvalidKey("the JWK Set is not JSON".into()))?;
+                keyset::KeySet::from_jwks(&value, &algorithms, remember)
+            })
+        })?;
+        let rules = ClaimRules {
+            issuer: Some(issuer),
+            audiences,
+            audience_claim: None,
+            foreign: true,
+        };
+        Ok((KeySet(set.with_rules(rules)), skipped))
+    }
+
+    /// Whether the set has the key a token naming `kid` (None: no `kid`) is verified with.
+    #[pyo3(signature = (kid))]
+    fn knows(&self, kid: Option<&str>) -> bool {
+        self.0.knows(kid)
+    }
+
+    /// The `iss` its tokens carry and require, if any.
+    #[getter]
+    fn issuer(&self) -> Option<&str> {
+        self.0.rules().issuer.as_deref()
     }
 
     #[getter]
@@ -288,6 +355,15 @@ fn decode_token<'py>(
     dict_from_map(py, &claims)
 }
 
+/// The token's `iss` and header `kid` (None where absent), read without any check: they choose the key
+/// set that verifies it.
+#[pyfunction]
+fn issuer_and_kid(token: &str) -> PyResult<(Option<String>, Option<String>)> {
+    Ok(catch_panics(token_refused, || {
+        token::issuer_and_kid(token)
+    })?)
+}
+
 /// The claims of `token` without any check. Never use this to authenticate.
 #[pyfunction]
 fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
@@ -309,5 +385,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_token, m)?)?;
     m.add_function(wrap_pyfunction!(decode_token, m)?)?;
     m.add_function(wrap_pyfunction!(decode_unverified, m)?)?;
+    m.add_function(wrap_pyfunction!(issuer_and_kid, m)?)?;
     Ok(())
 }

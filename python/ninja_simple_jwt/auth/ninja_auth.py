@@ -1,34 +1,58 @@
-"""`HttpJwtAuth`: django-ninja bearer authentication with this package's access tokens."""
+"""`HttpJwtAuth`: django-ninja bearer authentication with this package's access tokens, and those of the
+issuers in JWT_TRUSTED_ISSUERS."""
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.http import HttpRequest
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 from ninja.security.http import DecodeError
 
+from ninja_simple_jwt.auth.challenges import CHALLENGE_ATTRIBUTE, insufficient_scope, invalid_token, no_token
 from ninja_simple_jwt.auth.token_user import TokenUser, load_user, token_user_class
 from ninja_simple_jwt.database import DATABASE_UNAVAILABLE, log_database_error
-from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError, MissingRequiredClaimError
+from ninja_simple_jwt.exceptions import (
+    InvalidKeyError,
+    InvalidTokenError,
+    KeysUnavailableError,
+    MissingRequiredClaimError,
+)
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, decode_token_from_memory
 from ninja_simple_jwt.sessions.revocation import check_not_revoked, known_not_revoked
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import keys_unavailable
 from ninja_simple_jwt.users import claim_attributes, id_claim
 
-__all__ = ["HttpJwtAuth", "TokenUser"]
+__all__ = ["HttpJwtAuth", "TokenUser", "granted_scopes"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
 # django-ninja answers a request no auth class accepts with this text, untranslated; the catalogues carry
 # it for a project whose AuthenticationError handler passes it through gettext (README, Languages).
 gettext_noop("Unauthorized")
+# Translated when answered (a client reads them).
+INSUFFICIENT_SCOPE = gettext_noop("The token does not grant the scope this operation needs.")
+TRUSTED_KEYS_UNAVAILABLE = gettext_noop("Authentication is unavailable: the token issuer's keys cannot be fetched.")
+
+
+def granted_scopes(claims: dict[str, Any]) -> set[str]:
+    """The scopes a token grants: `scope` (space-separated, RFC 8693/9068) and `scp` (a list or a string, as
+    Okta and Azure AD write it)."""
+    granted: set[str] = set()
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            granted.update(value.split())
+        elif isinstance(value, list):
+            granted.update(v for v in value if isinstance(v, str))
+    return granted
 
 
 class HttpJwtAuth(HttpBearer):
@@ -36,15 +60,19 @@ class HttpJwtAuth(HttpBearer):
 
     On success `request.auth` holds the verified claims and `request.user` the user: a stateless
     TOKEN_USER_CLS (`TokenUser`) by default, or the active user from the database with `load_user=True`,
-    or, when `load_user` is not given, with AUTH_LOAD_USER = True or USE_STATELESS_AUTH = False.
+    or, when `load_user` is not given, with AUTH_LOAD_USER = True or USE_STATELESS_AUTH = False. A trusted
+    issuer's token always gives a TOKEN_USER_CLS (its `sub` as the id when the id claim is absent).
+
+    `scopes`: the token must grant every one (`scope` or `scp`), else 403 `insufficient_scope`.
     """
 
     # OpenAPI: the bearer scheme's token is a JWT.
     openapi_bearerFormat = "JWT"
 
-    def __init__(self, *, load_user: bool | None = None) -> None:
+    def __init__(self, *, load_user: bool | None = None, scopes: Iterable[str] = ()) -> None:
         super().__init__()
         self.load_user_from_db = load_user
+        self.scopes = tuple(scopes)
         # django-ninja awaits what an auth callable marked `is_async` returns on async routes, and takes
         # a value that is not a coroutine as it is on sync routes (1.5 and later alike): __call__ returns
         # a coroutine only when called on an event loop, so that async routes need no thread per request
@@ -58,6 +86,7 @@ class HttpJwtAuth(HttpBearer):
         Replaces HttpBearer's own: that builds `request.headers` (every header of the request) to read
         one, and in DEBUG logs a header of another scheme whole, credentials and all.
         """
+        setattr(request, CHALLENGE_ATTRIBUTE, no_token())
         value = request.META.get("HTTP_" + self.header.upper().replace("-", "_"))
         if not value:
             return None
@@ -80,30 +109,46 @@ class HttpJwtAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any]:
         """The verified claims of `token`; django-ninja's `AuthenticationError` (its 401) otherwise, as the
         original's since 0.7. The answer never says why: the reason goes to the debug log."""
-        try:
+        with _answers(request):
             claims = decode_token(token, token_type=TokenTypes.ACCESS)
-        except InvalidTokenError as e:
-            raise _refused(e) from e
-        except InvalidKeyError as e:
-            raise keys_unavailable(e) from None
         return self._accept(request, claims)
 
     def _accept(self, request: HttpRequest, claims: dict[str, Any], known_live: bool = False) -> dict[str, Any]:
-        """Checks that the token names a user and that its session has not ended (unless `known_live`), and
-        sets `request.user`; the claims."""
-        try:
-            self.check_user_id(claims)
+        """Checks the verified `claims` (a user named, the session not ended unless `known_live`, the
+        scopes) and sets `request.user`; the claims."""
+        with _answers(request):
+            if not _of_trusted_issuer(claims):
+                self.check_user_id(claims)
             if not known_live and ninja_simple_jwt_settings.JWT_REVOKE_ACCESS_TOKENS:
                 check_not_revoked(claims)  # 503 if the cache cannot be reached
-            # A TokenUser quacks like a user without being a model instance.
-            user = load_user(claims) if self._loads_user() else token_user_class()(claims)
-            request.user = user  # type: ignore[assignment]
-        except InvalidTokenError as e:
-            raise _refused(e) from e
-        except DatabaseError as e:  # reading the user (load_user): a 503 to retry, not a 500
-            log_database_error(e)
-            raise HttpError(503, str(DATABASE_UNAVAILABLE)) from None
+            request.user = self.get_user(claims)
+        self.check_scopes(request, claims)
         return claims
+
+    def get_user(self, claims: dict[str, Any]) -> Any:
+        """The user of verified `claims`: loaded from the database, or a TOKEN_USER_CLS (which quacks like a
+        user without being a model instance)."""
+        if _of_trusted_issuer(claims):
+            # A trusted issuer's user ids are not this database's: always a stateless user.
+            user = token_user_class()(claims)
+            if getattr(user, "id", None) is None and "sub" in claims:
+                user.id = claims["sub"]
+            return user
+        return load_user(claims) if self._loads_user() else token_user_class()(claims)
+
+    def check_scopes(self, request: HttpRequest, claims: dict[str, Any]) -> None:
+        """A 403 `insufficient_scope` (RFC 6750 §3.1) unless the token grants every scope of `scopes`."""
+        if self.scopes and not set(self.scopes) <= granted_scopes(claims):
+            setattr(request, CHALLENGE_ATTRIBUTE, insufficient_scope(self.scopes))
+            raise HttpError(403, gettext(INSUFFICIENT_SCOPE))
+
+    @staticmethod
+    def check_user_id(claims: dict[str, Any]) -> None:
+        """Refuses a token that names no user when the claim map has a user id claim: such a token was not
+        made for a user of this project (`MissingRequiredClaimError`)."""
+        claim = id_claim()
+        if claim is not None and claims.get(claim) in (None, ""):
+            raise MissingRequiredClaimError(claim)
 
     def _loads_user(self) -> bool:
         if self.load_user_from_db is not None:
@@ -113,30 +158,18 @@ class HttpJwtAuth(HttpBearer):
 
     async def _authenticate_on_loop(self, request: HttpRequest, token: str) -> dict[str, Any]:
         """`authenticate` on an async route: on the event loop, but for what waits on I/O (reading keys,
-        the revocation cache, the user from the database), which runs in a thread as django-ninja runs a
-        sync authenticator."""
+        fetching a trusted issuer's, the revocation cache, the user from the database), which runs in a
+        thread as django-ninja runs a sync authenticator."""
         if type(self).authenticate is not HttpJwtAuth.authenticate:
             return await sync_to_async(self.authenticate)(request, token)  # a subclass's may do I/O
-        try:
+        with _answers(request):
             claims = decode_token_from_memory(token, TokenTypes.ACCESS)
-        except InvalidTokenError as e:
-            raise _refused(e) from e
-        except InvalidKeyError as e:
-            raise keys_unavailable(e) from None
         if claims is None:
             return await sync_to_async(self.authenticate)(request, token)
         s = ninja_simple_jwt_settings
         if self._loads_user() or (s.JWT_REVOKE_ACCESS_TOKENS and not known_not_revoked(claims)):
             return await sync_to_async(self._accept)(request, claims)
         return self._accept(request, claims, known_live=True)
-
-    @staticmethod
-    def check_user_id(claims: dict[str, Any]) -> None:
-        """Refuses a token that names no user when the claim map has a user id claim: such a token was not
-        made for a user of this project (`MissingRequiredClaimError`)."""
-        claim = id_claim()
-        if claim is not None and claims.get(claim) in (None, ""):
-            raise MissingRequiredClaimError(claim)
 
     @staticmethod
     def set_token_claims_to_user(user: Any, token_data: dict[str, Any]) -> None:
@@ -153,7 +186,25 @@ def _on_event_loop() -> bool:
     return True
 
 
-def _refused(error: InvalidTokenError) -> AuthenticationError:
-    """Logs why a bearer token is refused (never the token) and returns the 401 to raise."""
-    logger.debug("Refused a bearer token: %s", error)
-    return AuthenticationError()
+def _of_trusted_issuer(claims: dict[str, Any]) -> bool:
+    iss = claims.get("iss")
+    return iss is not None and iss != ninja_simple_jwt_settings.JWT_ISSUER
+
+
+@contextmanager
+def _answers(request: HttpRequest) -> Iterator[None]:
+    """Turns what verifying raises into the answer: 401 for a refused token (the reason to the debug log,
+    the RFC 6750 challenge on the request), 503 for keys or a database that cannot be used."""
+    try:
+        yield
+    except InvalidTokenError as e:
+        logger.debug("Refused a bearer token: %s", e)
+        setattr(request, CHALLENGE_ATTRIBUTE, invalid_token())
+        raise AuthenticationError() from e
+    except KeysUnavailableError:
+        raise HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE)) from None  # the fetch logged why, once per outage
+    except InvalidKeyError as e:
+        raise keys_unavailable(e) from None
+    except DatabaseError as e:  # reading the user (load_user): a 503 to retry, not a 500
+        log_database_error(e)
+        raise HttpError(503, str(DATABASE_UNAVAILABLE)) from None

@@ -213,7 +213,9 @@ def _build(sources: _Sources) -> KeySet:
                 s.JWT_ALGORITHM,
             )
     try:
-        return KeySet([current, *others], signing, s.JWT_REMEMBERED_TOKENS)
+        return KeySet(
+            [current, *others], signing, s.JWT_REMEMBERED_TOKENS, issuer=s.JWT_ISSUER, audience=s.JWT_AUDIENCE
+        )
     except KeyMismatchError:
         private = "JWT_PRIVATE_KEY" if s.JWT_PRIVATE_KEY is not None else f"the private key at {where('private')}"
         public = "JWT_PUBLIC_KEY" if inline else f"the public key at {where('public')}"

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ninja_simple_jwt import _core
-from ninja_simple_jwt.exceptions import DecodeError, UnknownKeyIdError
+from ninja_simple_jwt.exceptions import DecodeError, InvalidIssuerError, InvalidKeyError, UnknownKeyIdError
 from ninja_simple_jwt.jwt.key_retrieval import key_ring
+from ninja_simple_jwt.jwt.remote_keys import trusted_issuers
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 from ninja_simple_jwt.users import id_claim, load_user
 
@@ -26,6 +27,7 @@ __all__ = [
     "get_access_token_from_refresh_token",
     "get_refresh_token_for_user",
     "get_token_payload_for_user",
+    "verification_would_wait",
 ]
 
 
@@ -130,6 +132,16 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     if not verify:
         return _core.decode_unverified(token)
     expected, now, leeway = _expectations(token_type)
+    if expected is TokenTypes.ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        # The token's `iss` picks the keys before anything else is looked at.
+        remote, kid = trusted_issuers.route(token)
+        if remote is not None:
+            return _core.decode_token(remote.key_set(kid), token, expected, now, leeway)
+        try:
+            key_ring.key_set()
+        except InvalidKeyError:
+            # A verify-only service has no keys of its own: a token claiming to be its own is not trusted.
+            raise InvalidIssuerError("The token's issuer is not trusted.") from None
     try:
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
     except UnknownKeyIdError:
@@ -141,20 +153,41 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
 
 def decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) -> dict[str, Any] | None:
     """What `decode_token` answers, when the keys in memory can answer it without reading anything; None
-    when reading keys is due first (the reload interval passed, or the token names an unknown `kid`).
+    when reading keys is due first (the reload interval passed, the token names an unknown `kid`, or a
+    trusted issuer's keys must be fetched).
 
-    For an event loop, which must not wait on storage: on None, call `decode_token` in a thread.
+    For an event loop, which must not wait on storage or the network: on None, call `decode_token` in a
+    thread.
     """
-    key_set = key_ring.current()
-    if key_set is None:
-        return None
     if type(token) is not str or not token.isascii():
         token = _ascii(token)  # a request's token is an ASCII str: no call for it
     expected, now, leeway = _expectations(token_type)
+    if expected is TokenTypes.ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        remote, kid = trusted_issuers.route(token)
+        if remote is not None:
+            if remote.would_wait(kid):
+                return None
+            return _core.decode_token(remote.key_set(kid), token, expected, now, leeway)
+    key_set = key_ring.current()
+    if key_set is None:
+        return None
     try:
         return _core.decode_token(key_set, token, expected, now, leeway)
     except UnknownKeyIdError:
         return None
+
+
+def verification_would_wait(token: str) -> bool:
+    """Whether verifying the access token `token` would wait for the network: a trusted issuer's token
+    whose `kid` its held keys do not know, while a fetch is in flight or allowed. An async caller sends
+    only these to a thread; every other verification is CPU work of microseconds."""
+    if not ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+        return False
+    try:
+        remote, kid = trusted_issuers.route(token)
+    except Exception:
+        return False
+    return remote is not None and remote.would_wait(kid)
 
 
 def _ascii(token: str | bytes) -> str:

@@ -23,7 +23,9 @@ class Command(MakeJwtKey):
             return
         # The original 0.8's make_rsa: a warning, then make_jwt_key for JWT_ALGORITHM (the flags given pass on).
         warnings.warn("make_rsa is deprecated, use make_jwt_key instead.", DeprecationWarning, stacklevel=2)
-        flags = {name: value for name, value in (("rotate", rotate), ("force", force), ("prune", prune)) if value}
+        flags: dict[str, bool | int] = {
+            name: value for name, value in (("rotate", rotate), ("force", force), ("prune", prune)) if value
+        }
         if bits != 2048:
             flags["bits"] = bits
         call_command("make_jwt_key", **flags)

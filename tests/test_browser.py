@@ -349,6 +349,6 @@ def test_the_api_docs_page_shows_every_answer_of_the_auth_endpoints(site: Server
     expect(operation.locator(".parameters")).to_contain_text("refresh")
     expect(operation.locator(".parameters")).to_contain_text("(cookie)")
     codes = operation.locator(".responses-table tr.response .response-col_status")
-    expect(codes).to_have_text(["200", "401", "503"])
+    expect(codes).to_have_text(["200", "401", "403", "503"])
     expect(page.locator(".btn.authorize")).to_be_visible()
     screenshot(page, "api-docs")

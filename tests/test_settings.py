@@ -150,3 +150,11 @@ def test_keys_are_parsed_once_and_dropped_on_settings_change(keys: Any) -> None:
     assert InMemoryJwtKeyPair.private_key == keys[0]
     with override_settings(NINJA_SIMPLE_JWT={"JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=1)}):
         assert key_ring.signing_set() is not first
+
+
+@pytest.mark.parametrize("claim", ["iss", "aud"])
+def test_the_claim_map_cannot_set_the_issuer_or_the_audience(settings: Any, claim: str) -> None:
+    # They choose the keys a token is verified with (JWT_TRUSTED_ISSUERS) and whom it is for.
+    settings.NINJA_SIMPLE_JWT = {"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {claim: "username"}}
+    with pytest.raises(ImproperlyConfigured, match=f"maps '{claim}', a claim the package sets itself"):
+        ninja_simple_jwt_settings.validated()

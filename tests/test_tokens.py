@@ -391,3 +391,11 @@ def test_a_timezone_now_patched_by_hand_is_the_clock(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(timezone, "now", lambda: then + timedelta(days=1))
     with pytest.raises(exceptions.ExpiredSignatureError):
         decode_token(token, TokenTypes.ACCESS)
+
+
+def test_a_lifetime_of_centuries_that_the_checks_accept_signs(settings: Any) -> None:
+    # E050 names lifetimes past the year 9999; anything shorter must sign (microseconds past 2**53 once
+    # failed in the core: a 500 at every sign-in with a lifetime of 300 years).
+    settings.NINJA_SIMPLE_JWT = {"JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=365 * 300)}
+    _, claims = encode_token({"user_id": 1}, TokenTypes.REFRESH)
+    assert claims["exp"] - claims["iat"] == 365 * 300 * 86400

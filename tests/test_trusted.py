@@ -323,6 +323,8 @@ def test_a_trusted_issuer_without_audience_is_an_error(settings: Any, keys: Any)
         call_command("check")
     for bad in [
         [{"issuer": "https://idp.example/", "audience": []}],
+        [{"issuer": "https://idp.example/", "audience": 5}],  # not iterable: an E003 too, not a TypeError
+        [{"issuer": "https://idp.example/", "audience": True}],
         [{"issuer": "", "audience": "a"}],
         [{"issuer": "https://idp.example/", "audience": "a", "algorithms": ["HS256"]}],
         [{"issuer": "https://idp.example/", "audience": "a", "jwks": "https://x"}],

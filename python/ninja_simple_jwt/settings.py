@@ -160,7 +160,7 @@ def _claim_map(value: Any) -> dict[str, Any]:
     return value
 
 
-_REGISTERED_CLAIMS = frozenset({"exp", "iat", "nbf", "jti", "token_type"})
+_REGISTERED_CLAIMS = frozenset({"exp", "iat", "nbf", "jti", "token_type", "iss", "aud"})
 
 
 def _import_string(kind: str, check: Callable[[Any], bool]) -> Callable[[Any], str]:
@@ -186,6 +186,10 @@ def _audience(value: Any) -> str | list[str]:
     if isinstance(value, list | tuple) and value and all(isinstance(a, str) and a for a in value):
         return list(value)
     raise ValueError("must be an audience (a non-empty string) or a non-empty list of them")
+
+
+def _as_list(audience: str | list[str]) -> list[str]:
+    return [audience] if isinstance(audience, str) else audience
 
 
 _ALGORITHMS = ("RS256", "ES256", "EdDSA")
@@ -223,11 +227,10 @@ def _trusted_issuers(value: Any) -> list[TrustedIssuer]:
         issuer = entry.get("issuer")
         if not isinstance(issuer, str) or not issuer:
             raise ValueError(f"entry {i} needs an 'issuer': the exact 'iss' of its tokens, a non-empty string")
+        audience = entry.get("audience")
         try:
-            audience = entry.get("audience")
-            audiences = () if audience is None else tuple([audience] if isinstance(audience, str) else audience)
-            if audience is not None:
-                _audience(audience)
+            # Checked before it is iterated: a number or a bool must be an E003, not a TypeError.
+            audiences = () if audience is None else tuple(_as_list(_audience(audience)))
         except ValueError as e:
             raise ValueError(f"entry {i}'s 'audience' {e}") from None
         jwks_url = entry.get("jwks_url")

@@ -266,7 +266,10 @@ fn map_claims<'py>(
 /// `timedelta.total_seconds()`: both are exact to the microsecond at that scale.
 fn microseconds(seconds: f64, what: &str) -> Result<i64, Error> {
     let micros = (seconds * 1e6).round();
-    if micros.is_finite() && micros.abs() < 9.0e15 {
+    // Exact to the microsecond up to 2^53 (about 285 years); past that a lifetime loses microseconds, not
+    // its meaning. Bounded by i64; a date past chrono's range is refused when the claims are made, and
+    // check E050 names a lifetime that reaches past the year 9999.
+    if micros.is_finite() && micros.abs() < 9.2e18 {
         Ok(micros as i64)
     } else {
         Err(Error::Encode(format!("the {what} is out of range")))

@@ -30,7 +30,7 @@ from ninja_simple_jwt.settings import ninja_simple_jwt_settings
 from ninja_simple_jwt.unavailable import keys_unavailable
 from ninja_simple_jwt.users import claim_attributes, id_claim
 
-__all__ = ["HttpJwtAuth", "TokenUser", "granted_scopes"]
+__all__ = ["HttpJwtAuth", "TokenUser", "granted_scopes", "of_trusted_issuer"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
@@ -117,9 +117,11 @@ class HttpJwtAuth(HttpBearer):
         """Checks the verified `claims` (a user named, the session not ended unless `known_live`, the
         scopes) and sets `request.user`; the claims."""
         with _answers(request):
-            if not _of_trusted_issuer(claims):
+            # Another issuer's tokens name its users, and its sessions (a `sid`) are not ended here.
+            own = not of_trusted_issuer(claims)
+            if own:
                 self.check_user_id(claims)
-            if not known_live and ninja_simple_jwt_settings.JWT_REVOKE_ACCESS_TOKENS:
+            if own and not known_live and ninja_simple_jwt_settings.JWT_REVOKE_ACCESS_TOKENS:
                 check_not_revoked(claims)  # 503 if the cache cannot be reached
             request.user = self.get_user(claims)
         self.check_scopes(request, claims)
@@ -128,7 +130,7 @@ class HttpJwtAuth(HttpBearer):
     def get_user(self, claims: dict[str, Any]) -> Any:
         """The user of verified `claims`: loaded from the database, or a TOKEN_USER_CLS (which quacks like a
         user without being a model instance)."""
-        if _of_trusted_issuer(claims):
+        if of_trusted_issuer(claims):
             # A trusted issuer's user ids are not this database's: always a stateless user.
             user = token_user_class()(claims)
             if getattr(user, "id", None) is None and "sub" in claims:
@@ -167,7 +169,8 @@ class HttpJwtAuth(HttpBearer):
         if claims is None:
             return await sync_to_async(self.authenticate)(request, token)
         s = ninja_simple_jwt_settings
-        if self._loads_user() or (s.JWT_REVOKE_ACCESS_TOKENS and not known_not_revoked(claims)):
+        own = not of_trusted_issuer(claims)
+        if own and (self._loads_user() or (s.JWT_REVOKE_ACCESS_TOKENS and not known_not_revoked(claims))):
             return await sync_to_async(self._accept)(request, claims)
         return self._accept(request, claims, known_live=True)
 
@@ -186,9 +189,12 @@ def _on_event_loop() -> bool:
     return True
 
 
-def _of_trusted_issuer(claims: dict[str, Any]) -> bool:
+def of_trusted_issuer(claims: dict[str, Any]) -> bool:
+    """Whether verified `claims` are another issuer's (one of JWT_TRUSTED_ISSUERS), not this project's: their
+    user ids and sessions are not this database's."""
     iss = claims.get("iss")
-    return iss is not None and iss != ninja_simple_jwt_settings.JWT_ISSUER
+    s = ninja_simple_jwt_settings
+    return iss is not None and iss != s.JWT_ISSUER and any(entry.issuer == iss for entry in s.JWT_TRUSTED_ISSUERS)
 
 
 @contextmanager

@@ -6,10 +6,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import Router, Schema
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 
 from ninja_simple_jwt.apps import require_installed
-from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth, of_trusted_issuer
 from ninja_simple_jwt.auth.views.schemas import no_content, refusals
 from ninja_simple_jwt.database import needs_database
 from ninja_simple_jwt.sessions import sessions_enabled
@@ -34,6 +34,9 @@ def _caller(request: HttpRequest) -> tuple[Any, Any]:
     if not sessions_enabled():  # also ninja_simple_jwt.E011 of manage.py check
         raise HttpError(404, gettext("Sessions are not enabled on this server."))
     claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]
+    if of_trusted_issuer(claims):
+        # Its user ids are another issuer's: they name no user of this database, and no session here.
+        raise AuthenticationError()
     return request.user.pk, claims.get("sid")
 
 

@@ -138,8 +138,10 @@ def test_the_quick_start_works_as_copied_with_the_readme_claim_map(tmp_path: Pat
     (tmp_path / "myapp").mkdir()
     (tmp_path / "myapp" / "__init__.py").write_text("")
     (tmp_path / "myapp" / "views.py").write_text(views_block)
-    head, _, tail = urls_block.rpartition("urlpatterns")
-    (tmp_path / "quick_urls.py").write_text(head + mount_block + "\nurlpatterns" + tail + jwks_block)
+    # The JWKS block's urlpatterns replaces the first (django-ninja before 1.7 refuses `api.urls` read twice).
+    head, _, _ = urls_block.rpartition("urlpatterns")
+    assert "api.urls" in jwks_block
+    (tmp_path / "quick_urls.py").write_text(head + mount_block + jwks_block)
     (claims_block,) = readme_blocks("### Claims from your user model")[:1]
     (tmp_path / "quick_settings.py").write_text(
         f"from tests.settings import *\nROOT_URLCONF = 'quick_urls'\n{claims_block}"

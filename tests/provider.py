@@ -111,10 +111,13 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             elif mode == "trickle":
                 self.send_response(200)
                 self.end_headers()
-                for _ in range(100):
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(0.05)
+                try:
+                    for _ in range(100):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up at its deadline, as it should
             elif mode == "redirect-elsewhere":
                 self._send(302, b"", {"Location": provider.url.replace("127.0.0.1", "127.0.0.2") + "/jwks"})
             elif mode == "error":

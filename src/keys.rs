@@ -12,8 +12,7 @@ use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, RSA_PKCS1_2048_8192_SHA256,
     RSA_PKCS1_SHA256,
 };
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use base64_simd::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::{JwtSigner, JwtVerifier};
 use jsonwebtoken::signature::{Signer, Verifier};
 use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPrivateKey, LineEnding};
@@ -172,15 +171,21 @@ impl VerifyingKey {
                 let mut members = Map::new();
                 members.insert("crv".into(), "P-256".into());
                 members.insert("kty".into(), "EC".into());
-                members.insert("x".into(), URL_SAFE_NO_PAD.encode(&point[1..33]).into());
-                members.insert("y".into(), URL_SAFE_NO_PAD.encode(&point[33..]).into());
+                members.insert(
+                    "x".into(),
+                    URL_SAFE_NO_PAD.encode_to_string(&point[1..33]).into(),
+                );
+                members.insert(
+                    "y".into(),
+                    URL_SAFE_NO_PAD.encode_to_string(&point[33..]).into(),
+                );
                 Self::new(Algorithm::ES256, point, members)
             }
             Algorithm::EdDSA => {
                 let mut members = Map::new();
                 members.insert("crv".into(), "Ed25519".into());
                 members.insert("kty".into(), "OKP".into());
-                members.insert("x".into(), URL_SAFE_NO_PAD.encode(point).into());
+                members.insert("x".into(), URL_SAFE_NO_PAD.encode_to_string(point).into());
                 Self::new(Algorithm::EdDSA, point, members)
             }
         }
@@ -202,7 +207,7 @@ impl VerifyingKey {
         };
         let bytes = |name: &str| -> Result<Vec<u8>> {
             URL_SAFE_NO_PAD
-                .decode(text(name)?)
+                .decode_to_vec(text(name)?)
                 .map_err(|_| Error::InvalidKey(format!("the JWK's {name} is not base64url")))
         };
         if let Some(usage) = jwk.get("use") {
@@ -230,8 +235,8 @@ impl VerifyingKey {
                 let mut members = Map::new();
                 members.insert("crv".into(), "P-256".into());
                 members.insert("kty".into(), "EC".into());
-                members.insert("x".into(), URL_SAFE_NO_PAD.encode(&x).into());
-                members.insert("y".into(), URL_SAFE_NO_PAD.encode(&y).into());
+                members.insert("x".into(), URL_SAFE_NO_PAD.encode_to_string(&x).into());
+                members.insert("y".into(), URL_SAFE_NO_PAD.encode_to_string(&y).into());
                 Self::new(Algorithm::ES256, &point, members)?
             }
             ("OKP", Some("Ed25519")) => {
@@ -244,7 +249,7 @@ impl VerifyingKey {
                 let mut members = Map::new();
                 members.insert("crv".into(), "Ed25519".into());
                 members.insert("kty".into(), "OKP".into());
-                members.insert("x".into(), URL_SAFE_NO_PAD.encode(&x).into());
+                members.insert("x".into(), URL_SAFE_NO_PAD.encode_to_string(&x).into());
                 Self::new(Algorithm::EdDSA, &x, members)?
             }
             (kty, crv) => {
@@ -285,12 +290,16 @@ impl VerifyingKey {
         let mut members = Map::new();
         members.insert(
             "e".into(),
-            URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()).into(),
+            URL_SAFE_NO_PAD
+                .encode_to_string(key.e().to_bytes_be())
+                .into(),
         );
         members.insert("kty".into(), "RSA".into());
         members.insert(
             "n".into(),
-            URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()).into(),
+            URL_SAFE_NO_PAD
+                .encode_to_string(key.n().to_bytes_be())
+                .into(),
         );
         Self::new(Algorithm::RS256, der.as_bytes(), members)
     }
@@ -303,7 +312,7 @@ impl VerifyingKey {
         let canonical = serde_json::to_vec(&members)
             .map_err(|_| Error::InvalidKey("cannot encode the key's JWK".into()))?;
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &canonical);
-        let kid = URL_SAFE_NO_PAD.encode(digest.as_ref());
+        let kid = URL_SAFE_NO_PAD.encode_to_string(digest.as_ref());
         Ok(VerifyingKey {
             algorithm,
             key,
@@ -594,7 +603,7 @@ mod tests {
     fn thumbprint_matches_rfc_7638_example() {
         // RFC 7638 §3.1: the example RSA key and its thumbprint.
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
-        let modulus = rsa::BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(n).unwrap());
+        let modulus = rsa::BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode_to_vec(n).unwrap());
         let key = rsa::RsaPublicKey::new(modulus, rsa::BigUint::from(65537u32)).unwrap();
         let verifier = VerifyingKey::from_rsa(key).unwrap();
         assert_eq!(

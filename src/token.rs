@@ -2,14 +2,21 @@
 //!
 //! The keys in [`crate::keys`] hold their parsed state, so no call re-parses a key; [`crate::keyset`]
 //! chooses the key. The clock is always passed in, never read here.
+//!
+//! A token's JSON is never built into a tree here. Signing writes the claims' JSON text member by member
+//! ([`ClaimsJson`]); verifying reads only the header fields and claims it checks ([`Field`]) and hands
+//! the payload's JSON text on, which the Python layer parses straight into a dict.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use base64_simd::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -39,6 +46,9 @@ pub struct Registered {
 }
 
 impl Registered {
+    /// The names of the claims [`Registered::write`] writes.
+    pub const NAMES: [&'static str; 4] = ["jti", "exp", "iat", "token_type"];
+
     /// `iat` is `now` and `exp` is `now + lifetime`, both as whole seconds (truncated, as the original's
     /// `int(datetime.timestamp())`); `jti` is a random UUID4 in hex.
     pub fn new(now: DateTime<Utc>, lifetime: TimeDelta) -> Result<Self> {
@@ -52,12 +62,12 @@ impl Registered {
         })
     }
 
-    /// Adds `jti`, `exp`, `iat` and `token_type` to `claims`, replacing any of the same names.
-    pub fn apply(&self, claims: &mut Claims, token_type: &str) {
-        claims.insert("jti".into(), Value::from(self.jti.as_str()));
-        claims.insert("exp".into(), Value::from(self.exp));
-        claims.insert("iat".into(), Value::from(self.iat));
-        claims.insert("token_type".into(), Value::from(token_type));
+    /// Writes `jti`, `exp`, `iat` and `token_type` after the caller's claims.
+    pub(crate) fn write(&self, claims: &mut ClaimsJson, token_type: &str) {
+        claims.value("jti", &self.jti);
+        claims.value("exp", &self.exp);
+        claims.value("iat", &self.iat);
+        claims.value("token_type", token_type);
     }
 }
 
@@ -79,13 +89,82 @@ fn uuid4_hex() -> Result<String> {
     Ok(hex)
 }
 
-/// The base64url header of tokens `key` signs: `alg`, `typ` and `kid`, plus `extra` fields, which can
+/// Appends `value` as compact JSON.
+pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Writing into a Vec cannot fail, and neither can serializing strings, numbers or a serde_json Value.
+    serde_json::to_writer(out, value).expect("JSON into memory");
+}
+
+/// The JSON text of a token's claims, written member by member: the caller's claims first, then the
+/// ones the key set writes itself (`jti`, `exp`, `iat`, `token_type`, and `iss`/`aud` if it has them),
+/// which the caller cannot set. Made by [`crate::keyset::KeySet::claims`].
+pub struct ClaimsJson {
+    out: Vec<u8>,
+    /// `iss` and `aud` are the key set's own.
+    sets_iss: bool,
+    sets_aud: bool,
+}
+
+impl ClaimsJson {
+    pub(crate) fn new(rules: &ClaimRules) -> Self {
+        let mut out = Vec::with_capacity(384);
+        out.push(b'{');
+        ClaimsJson {
+            out,
+            sets_iss: rules.issuer.is_some(),
+            sets_aud: rules.audience_claim.is_some(),
+        }
+    }
+
+    /// Starts the member `name` and returns the buffer its value must be written into next, as JSON
+    /// text; `None` for a claim the key set writes itself (the caller's value is left out).
+    pub fn member(&mut self, name: &str) -> Option<&mut Vec<u8>> {
+        let own = Registered::NAMES.contains(&name)
+            || (self.sets_iss && name == "iss")
+            || (self.sets_aud && name == "aud");
+        if own {
+            return None;
+        }
+        Some(self.start(name))
+    }
+
+    fn start(&mut self, name: &str) -> &mut Vec<u8> {
+        if self.out.len() > 1 {
+            self.out.push(b',');
+        }
+        write_json(&mut self.out, name);
+        self.out.push(b':');
+        &mut self.out
+    }
+
+    /// Writes the member `name` with a value serde can write.
+    fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        let out = self.start(name);
+        write_json(out, value);
+    }
+
+    /// The caller's claims from a map (for callers in Rust).
+    pub fn extend(&mut self, claims: &Claims) {
+        for (name, value) in claims {
+            if let Some(out) = self.member(name) {
+                write_json(out, value);
+            }
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.out.push(b'}');
+        self.out
+    }
+}
+
+/// The base64url header of tokens the private half of `key` signs: `alg`, `typ` and `kid`, plus `extra` fields, which can
 /// neither change `alg` or `kid` nor add a field that would make the token refused.
-pub fn header_b64(key: &SigningKey, extra: Option<&Claims>) -> Result<String> {
+pub fn header_b64(key: &VerifyingKey, extra: Option<&Claims>) -> Result<String> {
     let mut header = Claims::new();
     header.insert("alg".into(), Value::from(key.algorithm().name()));
     header.insert("typ".into(), Value::from("JWT"));
-    header.insert("kid".into(), Value::from(key.public().kid()));
+    header.insert("kid".into(), Value::from(key.kid()));
     for (name, value) in extra.into_iter().flatten() {
         if KEY_HEADERS.contains(&name.as_str()) || REFUSED_HEADERS.contains(&name.as_str()) {
             return Err(Error::Encode(format!(
@@ -95,24 +174,23 @@ pub fn header_b64(key: &SigningKey, extra: Option<&Claims>) -> Result<String> {
         }
         header.insert(name.clone(), value.clone());
     }
-    Ok(URL_SAFE_NO_PAD.encode(to_json(&header)?))
+    let mut json = Vec::with_capacity(128);
+    write_json(&mut json, &header);
+    Ok(URL_SAFE_NO_PAD.encode_to_string(json))
 }
 
-/// Signs `claims` into a compact JWS under the base64url `header_b64` (see [`header_b64`]).
-pub fn encode(key: &SigningKey, header_b64: &str, claims: &Claims) -> Result<String> {
-    let payload_b64 = URL_SAFE_NO_PAD.encode(to_json(claims)?);
-    let mut token = String::with_capacity(header_b64.len() + payload_b64.len() + 350);
+/// Signs the `claims` JSON (complete: see [`crate::keyset::KeySet::issue`]) into a compact JWS under the
+/// base64url `header_b64` (see [`header_b64`]).
+pub fn encode(key: &SigningKey, header_b64: &str, claims: &[u8]) -> Result<String> {
+    let payload_len = claims.len().div_ceil(3) * 4;
+    let mut token = String::with_capacity(header_b64.len() + payload_len + 350);
     token.push_str(header_b64);
     token.push('.');
-    token.push_str(&payload_b64);
+    URL_SAFE_NO_PAD.encode_append(claims, &mut token);
     let signature = key.sign(token.as_bytes())?;
     token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    URL_SAFE_NO_PAD.encode_append(signature, &mut token);
     Ok(token)
-}
-
-fn to_json(map: &Claims) -> Result<Vec<u8>> {
-    serde_json::to_vec(map).map_err(|e| Error::Encode(e.to_string()))
 }
 
 /// What a verified token must satisfy besides its signature.
@@ -142,32 +220,31 @@ pub struct ClaimRules {
 }
 
 impl ClaimRules {
-    /// Adds `iss` and `aud` to the claims of a token this set signs.
-    pub fn apply(&self, claims: &mut Claims) {
+    /// Writes `iss` and `aud` into the claims of a token this set signs.
+    pub(crate) fn write(&self, claims: &mut ClaimsJson) {
         if let Some(issuer) = &self.issuer {
-            claims.insert("iss".into(), Value::from(issuer.as_str()));
+            claims.value("iss", issuer);
         }
         if let Some(audience) = &self.audience_claim {
-            claims.insert("aud".into(), audience.clone());
+            claims.value("aud", audience);
         }
     }
 
-    fn check(&self, claims: &Claims, expect: &Expectations) -> Result<()> {
+    fn check(&self, claims: &ClaimFields, expect: &Expectations) -> Result<()> {
         if let Some(issuer) = &self.issuer {
-            if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+            if claims.iss.as_str() != Some(issuer) {
                 return Err(Error::InvalidIssuer);
             }
         }
         if !self.audiences.is_empty() {
-            let named = |v: &Value| {
+            let named = |v: &Field| {
                 v.as_str()
                     .is_some_and(|a| self.audiences.iter().any(|x| x == a))
             };
-            let ok = match claims.get("aud") {
-                Some(Value::Array(list)) => list.iter().any(named),
-                Some(aud) => named(aud),
-                None if self.foreign => claims.get("client_id").is_some_and(named),
-                None => false,
+            let ok = match &claims.aud {
+                Field::List(list) => list.iter().any(named),
+                Field::Absent if self.foreign => named(&claims.client_id),
+                aud => named(aud),
             };
             if !ok {
                 return Err(Error::InvalidAudience);
@@ -175,8 +252,8 @@ impl ClaimRules {
         }
         if self.foreign {
             if let Some(expected) = expect.token_type {
-                let wrong = |name: &str| claims.get(name).is_some_and(|v| v != expected);
-                if wrong("token_type") || wrong("token_use") {
+                let wrong = |v: &Field| !matches!(v, Field::Absent) && v.as_str() != Some(expected);
+                if wrong(&claims.token_type) || wrong(&claims.token_use) {
                     return Err(Error::InvalidTokenType {
                         expected: expected.to_owned(),
                     });
@@ -187,15 +264,171 @@ impl ClaimRules {
     }
 }
 
-/// The three parts of a compact JWS, the header decoded.
+/// A header field or a claim, as far as the checks read it: the rest of a token's JSON is skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Field<'a> {
+    /// Not in the object.
+    #[default]
+    Absent,
+    Str(Cow<'a, str>),
+    /// Any JSON number.
+    Num(f64),
+    List(Vec<Field<'a>>),
+    /// `null`, a boolean or an object.
+    Other,
+}
+
+impl Field<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A numeric date as PyJWT reads it: `int(value)`, so fractions are truncated; `Err` if not a number.
+    fn date(&self) -> Option<std::result::Result<f64, ()>> {
+        match self {
+            Field::Absent => None,
+            Field::Num(n) => Some(Ok(n.trunc())),
+            _ => Some(Err(())),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor<'a>(std::marker::PhantomData<Field<'a>>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for FieldVisitor<'a> {
+            type Value = Field<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Other)
+            }
+            fn visit_i64<E>(self, n: i64) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Num(n as f64))
+            }
+            fn visit_u64<E>(self, n: u64) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Num(n as f64))
+            }
+            fn visit_f64<E>(self, n: f64) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Num(n))
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Str(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Str(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E>(self, text: String) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Str(Cow::Owned(text)))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Field<'a>, E> {
+                Ok(Field::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Field<'a>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Field::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Field<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+        }
+
+        deserializer.deserialize_any(FieldVisitor(std::marker::PhantomData))
+    }
+}
+
+/// The header fields the checks read. A field named twice is refused (RFC 7515 §5.2 allows it).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HeaderFields<'a> {
+    #[serde(borrow)]
+    alg: Field<'a>,
+    #[serde(borrow)]
+    kid: Field<'a>,
+    #[serde(borrow)]
+    crit: Field<'a>,
+    #[serde(borrow)]
+    jku: Field<'a>,
+    #[serde(borrow)]
+    jwk: Field<'a>,
+    #[serde(borrow)]
+    x5u: Field<'a>,
+    #[serde(borrow)]
+    x5c: Field<'a>,
+}
+
+/// The claims the checks read. A claim named twice is refused: two readers must not disagree on it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ClaimFields<'a> {
+    #[serde(borrow)]
+    exp: Field<'a>,
+    #[serde(borrow)]
+    iat: Field<'a>,
+    #[serde(borrow)]
+    nbf: Field<'a>,
+    #[serde(borrow)]
+    jti: Field<'a>,
+    #[serde(borrow)]
+    token_type: Field<'a>,
+    #[serde(borrow)]
+    token_use: Field<'a>,
+    #[serde(borrow)]
+    iss: Field<'a>,
+    #[serde(borrow)]
+    aud: Field<'a>,
+    #[serde(borrow)]
+    client_id: Field<'a>,
+}
+
+/// The JSON text of a header or a payload: base64url-decoded, UTF-8, and starting as an object does.
+fn json_part(part_b64: &str, what: &str) -> Result<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode_to_vec(part_b64)
+        .map_err(|_| Error::Decode(format!("the {what} is not valid base64url")))?;
+    // serde reads a struct from a JSON array too, by position: only an object is a header or a payload.
+    if bytes.trim_ascii_start().first() != Some(&b'{') || std::str::from_utf8(&bytes).is_err() {
+        return Err(Error::Decode(format!("the {what} is not a JSON object")));
+    }
+    Ok(bytes)
+}
+
+/// The fields of a header's or a payload's JSON text that `T` names.
+fn fields<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<T> {
+    serde_json::from_slice(json).map_err(|e| {
+        Error::Decode(if e.is_data() {
+            format!("the {what} names a field twice")
+        } else {
+            format!("the {what} is not a JSON object")
+        })
+    })
+}
+
+/// The three parts of a compact JWS.
 pub struct Parts<'t> {
     signing_input: &'t str,
-    pub header: Claims,
+    header_b64: &'t str,
     payload_b64: &'t str,
     signature_b64: &'t str,
 }
 
-/// Splits a compact JWS and decodes its header.
+/// Splits a compact JWS into its parts (nothing decoded yet).
 pub fn split(token: &str) -> Result<Parts<'_>> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(Error::Decode("the token is too long".into()));
@@ -209,66 +442,106 @@ pub fn split(token: &str) -> Result<Parts<'_>> {
     if payload_b64.contains('.') {
         return Err(Error::Decode("too many segments".into()));
     }
-    let header = json_object(header_b64, "header")?;
     Ok(Parts {
         signing_input,
-        header,
+        header_b64,
         payload_b64,
         signature_b64,
     })
 }
 
-fn json_object(part_b64: &str, what: &str) -> Result<Claims> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part_b64)
-        .map_err(|_| Error::Decode(format!("the {what} is not valid base64url")))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Error::Decode(format!("the {what} is not a JSON object"))),
-    }
-}
-
-fn check_header(header: &Claims) -> Result<()> {
-    if !matches!(header.get("alg"), Some(Value::String(_))) {
-        return Err(Error::InvalidAlgorithm(
-            "the header names no algorithm".into(),
-        ));
-    }
-    // RFC 7515 §4.1.11: a recipient that does not understand a critical extension must reject the token;
-    // and keys come from the server's own key set only, never from the token.
-    if let Some(name) = REFUSED_HEADERS
-        .iter()
-        .find(|name| header.contains_key(**name))
-    {
-        return Err(Error::Decode(format!(
-            "the header field \"{name}\" is not accepted"
-        )));
-    }
-    Ok(())
-}
-
 impl Parts<'_> {
-    /// The claims, if `key` signed the token with its own algorithm; nothing else is checked.
-    pub fn verify(&self, key: &VerifyingKey) -> Result<Claims> {
-        check_header(&self.header)?;
-        if self.header.get("alg").and_then(Value::as_str) != Some(key.algorithm().name()) {
+    /// The header as it came, base64url.
+    pub fn header_b64(&self) -> &str {
+        self.header_b64
+    }
+
+    /// The header's fields that choose and check the key.
+    pub fn header(&self) -> Result<Header> {
+        let json = json_part(self.header_b64, "header")?;
+        let header: HeaderFields = fields(&json, "header")?;
+        let present = [
+            &header.crit,
+            &header.jku,
+            &header.jwk,
+            &header.x5u,
+            &header.x5c,
+        ];
+        let refused = REFUSED_HEADERS
+            .iter()
+            .zip(present)
+            .find(|(_, field)| !matches!(field, Field::Absent))
+            .map(|(name, _)| *name);
+        Ok(Header {
+            alg: header.alg.as_str().map(str::to_owned),
+            kid: match header.kid {
+                Field::Absent => Ok(None),
+                Field::Str(kid) => Ok(Some(kid.into_owned())),
+                _ => Err(()),
+            },
+            refused,
+        })
+    }
+
+    /// The payload's JSON text, if `key`'s signature is the token's; the header is not looked at (see
+    /// [`Header::check`]).
+    pub fn verify(&self, key: &VerifyingKey) -> Result<Vec<u8>> {
+        let signature = URL_SAFE_NO_PAD
+            .decode_to_vec(self.signature_b64)
+            .map_err(|_| Error::Decode("the signature is not valid base64url".into()))?;
+        if !key.verify(self.signing_input.as_bytes(), &signature) {
+            return Err(Error::InvalidSignature);
+        }
+        json_part(self.payload_b64, "payload")
+    }
+}
+
+/// What a token's header says of its key.
+pub struct Header {
+    /// `alg`, if it is a string.
+    alg: Option<String>,
+    /// `kid`: `Err` if it is not a string.
+    kid: std::result::Result<Option<String>, ()>,
+    /// The first refused header field the token has.
+    refused: Option<&'static str>,
+}
+
+impl Header {
+    /// The `kid`, if any.
+    pub fn kid(&self) -> Result<Option<&str>> {
+        match &self.kid {
+            Ok(kid) => Ok(kid.as_deref()),
+            Err(()) => Err(Error::Decode("the key id (kid) is not a string".into())),
+        }
+    }
+
+    /// Whether a token with this header may be checked with `key`: it names `key`'s algorithm and no
+    /// field that is refused.
+    pub fn check(&self, key: &VerifyingKey) -> Result<()> {
+        let Some(alg) = &self.alg else {
+            return Err(Error::InvalidAlgorithm(
+                "the header names no algorithm".into(),
+            ));
+        };
+        // RFC 7515 §4.1.11: a recipient that does not understand a critical extension must reject the
+        // token; and keys come from the server's own key set only, never from the token.
+        if let Some(name) = self.refused {
+            return Err(Error::Decode(format!(
+                "the header field \"{name}\" is not accepted"
+            )));
+        }
+        if alg != key.algorithm().name() {
             return Err(Error::InvalidAlgorithm(format!(
                 "the key verifies {} only",
                 key.algorithm()
             )));
         }
-        let signature = URL_SAFE_NO_PAD
-            .decode(self.signature_b64)
-            .map_err(|_| Error::Decode("the signature is not valid base64url".into()))?;
-        if !key.verify(self.signing_input.as_bytes(), &signature) {
-            return Err(Error::InvalidSignature);
-        }
-        json_object(self.payload_b64, "payload")
+        Ok(())
     }
 }
 
-/// Tokens a key set has verified, with their claims: a client sends the same access token with every
-/// request until it expires, and looking it up costs far less than an RSA verification.
+/// Tokens a key set has verified, with their payload's JSON: a client sends the same access token with
+/// every request until it expires, and looking it up costs far less than an RSA verification.
 ///
 /// Only tokens that passed every check are added, so only the server's own tokens get in, and only
 /// those of at most [`MAX_REMEMBERED_LEN`] bytes. The count is bounded: two generations of at most half
@@ -281,16 +554,16 @@ pub struct VerifiedTokens {
 
 #[derive(Default)]
 struct Generations {
-    young: HashMap<Box<str>, Arc<Claims>>,
-    old: HashMap<Box<str>, Arc<Claims>>,
+    young: HashMap<Box<str>, Arc<[u8]>>,
+    old: HashMap<Box<str>, Arc<[u8]>>,
 }
 
 impl Generations {
-    fn insert(&mut self, half: usize, token: Box<str>, claims: Arc<Claims>) {
+    fn insert(&mut self, half: usize, token: Box<str>, payload: Arc<[u8]>) {
         if self.young.len() >= half {
             self.old = std::mem::take(&mut self.young);
         }
-        self.young.insert(token, claims);
+        self.young.insert(token, payload);
     }
 }
 
@@ -303,27 +576,32 @@ impl VerifiedTokens {
         }
     }
 
+    /// Whether this memory remembers anything.
+    pub fn remembers(&self) -> bool {
+        self.half > 0
+    }
+
     fn lock(&self) -> MutexGuard<'_, Generations> {
         // The maps stay consistent whatever a panicking holder was doing: no invariant spans them.
         self.generations.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, token: &str) -> Option<Arc<Claims>> {
-        if token.len() > MAX_REMEMBERED_LEN {
+    pub fn get(&self, token: &str) -> Option<Arc<[u8]>> {
+        if self.half == 0 || token.len() > MAX_REMEMBERED_LEN {
             return None; // never inserted: not worth hashing
         }
         let mut g = self.lock();
-        if let Some(claims) = g.young.get(token) {
-            return Some(Arc::clone(claims));
+        if let Some(payload) = g.young.get(token) {
+            return Some(Arc::clone(payload));
         }
-        let (token, claims) = g.old.remove_entry(token)?;
-        g.insert(self.half, token, Arc::clone(&claims));
-        Some(claims)
+        let (token, payload) = g.old.remove_entry(token)?;
+        g.insert(self.half, token, Arc::clone(&payload));
+        Some(payload)
     }
 
-    pub fn insert(&self, token: &str, claims: Arc<Claims>) {
+    pub fn insert(&self, token: &str, payload: Arc<[u8]>) {
         if self.half > 0 && token.len() <= MAX_REMEMBERED_LEN {
-            self.lock().insert(self.half, token.into(), claims);
+            self.lock().insert(self.half, token.into(), payload);
         }
     }
 
@@ -337,40 +615,35 @@ impl VerifiedTokens {
     }
 }
 
-/// The claims of `token` without checking its signature, times or type. Never use this to authenticate.
-pub fn decode_unverified(token: &str) -> Result<Claims> {
+/// The payload's JSON text of `token` without checking its signature, times or type. Never use this to
+/// authenticate.
+pub fn decode_unverified(token: &str) -> Result<Vec<u8>> {
     let parts = split(token)?;
-    json_object(parts.payload_b64, "payload")
+    parts.header()?;
+    let payload = json_part(parts.payload_b64, "payload")?;
+    fields::<ClaimFields>(&payload, "payload")?;
+    Ok(payload)
 }
 
 /// The token's `iss` and header `kid`, read without any check, to choose the key set that verifies it.
 pub fn issuer_and_kid(token: &str) -> Result<(Option<String>, Option<String>)> {
     let parts = split(token)?;
-    let kid = match parts.header.get("kid") {
-        None => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
-        Some(_) => return Err(Error::Decode("the key id (kid) is not a string".into())),
-    };
-    let iss = match json_object(parts.payload_b64, "payload")?.remove("iss") {
-        None => None,
-        Some(Value::String(iss)) => Some(iss),
-        Some(_) => return Err(Error::InvalidIssuer),
+    let kid = parts.header()?.kid()?.map(str::to_owned);
+    let payload = json_part(parts.payload_b64, "payload")?;
+    let iss = match fields::<ClaimFields>(&payload, "payload")?.iss {
+        Field::Absent => None,
+        Field::Str(iss) => Some(iss.into_owned()),
+        _ => return Err(Error::InvalidIssuer),
     };
     Ok((iss, kid))
 }
 
-/// A numeric date claim as PyJWT reads it: `int(value)`, so fractions are truncated.
-fn numeric(claims: &Claims, name: &'static str) -> Option<std::result::Result<f64, ()>> {
-    claims.get(name).map(|value| match value {
-        Value::Number(n) => n.as_f64().map(f64::trunc).ok_or(()),
-        _ => Err(()),
-    })
-}
-
-/// Checks the claims of a token whose signature passed: `exp` (required), `iat`, `nbf`, then the key
-/// set's `rules` (`iss`, `aud`), then `jti` and `token_type` (for this project's own tokens).
-pub fn validate(claims: &Claims, expect: &Expectations, rules: &ClaimRules) -> Result<()> {
-    let exp = match numeric(claims, "exp") {
+/// Checks the claims of a token whose signature passed (its payload's JSON text): `exp` (required),
+/// `iat`, `nbf`, then the key set's `rules` (`iss`, `aud`), then `jti` and `token_type` (for this
+/// project's own tokens).
+pub fn validate(payload: &[u8], expect: &Expectations, rules: &ClaimRules) -> Result<()> {
+    let claims: ClaimFields = fields(payload, "payload")?;
+    let exp = match claims.exp.date() {
         None => return Err(Error::MissingClaim("exp")),
         Some(Err(())) => {
             return Err(Error::Decode(
@@ -382,12 +655,12 @@ pub fn validate(claims: &Claims, expect: &Expectations, rules: &ClaimRules) -> R
     if exp <= expect.now - expect.leeway {
         return Err(Error::Expired);
     }
-    match numeric(claims, "iat") {
+    match claims.iat.date() {
         Some(Err(())) => return Err(Error::InvalidIssuedAt),
         Some(Ok(iat)) if iat > expect.now + expect.leeway => return Err(Error::Immature("iat")),
         _ => {}
     }
-    match numeric(claims, "nbf") {
+    match claims.nbf.date() {
         Some(Err(())) => {
             return Err(Error::Decode(
                 "Not Before claim (nbf) must be an integer".into(),
@@ -396,20 +669,20 @@ pub fn validate(claims: &Claims, expect: &Expectations, rules: &ClaimRules) -> R
         Some(Ok(nbf)) if nbf > expect.now + expect.leeway => return Err(Error::Immature("nbf")),
         _ => {}
     }
-    rules.check(claims, expect)?;
+    rules.check(&claims, expect)?;
     if rules.foreign {
         return Ok(());
     }
-    match claims.get("jti") {
-        None => return Err(Error::MissingClaim("jti")),
-        Some(Value::String(jti)) if !jti.is_empty() => {}
-        Some(_) => return Err(Error::InvalidClaim("jti must be a non-empty string".into())),
+    match &claims.jti {
+        Field::Absent => return Err(Error::MissingClaim("jti")),
+        Field::Str(jti) if !jti.is_empty() => {}
+        _ => return Err(Error::InvalidClaim("jti must be a non-empty string".into())),
     }
     if let Some(expected) = expect.token_type {
-        match claims.get("token_type") {
-            None => return Err(Error::MissingClaim("token_type")),
-            Some(Value::String(found)) if found == expected => {}
-            Some(_) => {
+        match &claims.token_type {
+            Field::Absent => return Err(Error::MissingClaim("token_type")),
+            Field::Str(found) if found == expected => {}
+            _ => {
                 return Err(Error::InvalidTokenType {
                     expected: expected.to_owned(),
                 })
@@ -461,13 +734,28 @@ mod tests {
     }
 
     fn sign(c: &Claims) -> String {
-        encode(&keys().0, &header_b64(&keys().0, None).unwrap(), c).unwrap()
+        encode(
+            &keys().0,
+            &header_b64(keys().0.public(), None).unwrap(),
+            &json(c),
+        )
+        .unwrap()
+    }
+
+    fn json(c: &Claims) -> Vec<u8> {
+        serde_json::to_vec(c).unwrap()
+    }
+
+    fn map(json: &[u8]) -> Claims {
+        serde_json::from_slice(json).unwrap()
     }
 
     fn decode(key: &VerifyingKey, token: &str, expect: &Expectations) -> Result<Claims> {
-        let claims = split(token)?.verify(key)?;
-        validate(&claims, expect, &ClaimRules::default())?;
-        Ok(claims)
+        let parts = split(token)?;
+        parts.header()?.check(key)?;
+        let payload = parts.verify(key)?;
+        validate(&payload, expect, &ClaimRules::default())?;
+        Ok(map(&payload))
     }
 
     fn check(token: &str, now: i64) -> Result<Claims> {
@@ -478,11 +766,11 @@ mod tests {
     fn raw_token(header: &str, payload: &str) -> String {
         let input = format!(
             "{}.{}",
-            URL_SAFE_NO_PAD.encode(header),
-            URL_SAFE_NO_PAD.encode(payload)
+            URL_SAFE_NO_PAD.encode_to_string(header),
+            URL_SAFE_NO_PAD.encode_to_string(payload)
         );
         let sig = keys().0.sign(input.as_bytes()).unwrap();
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode_to_string(sig))
     }
 
     #[test]
@@ -521,9 +809,9 @@ mod tests {
     #[test]
     fn extra_header_fields_join_but_cannot_change_alg_or_kid() {
         let extra = claims(json!({"cty": "demo"}));
-        let header = header_b64(&keys().0, Some(&extra)).unwrap();
-        let token = encode(&keys().0, &header, &access_claims()).unwrap();
-        let header = json_object(token.split('.').next().unwrap(), "header").unwrap();
+        let header = header_b64(keys().0.public(), Some(&extra)).unwrap();
+        let token = encode(&keys().0, &header, &json(&access_claims())).unwrap();
+        let header = map(&json_part(token.split('.').next().unwrap(), "header").unwrap());
         assert_eq!(header["alg"], "RS256");
         assert_eq!(header["kid"], keys().1.kid());
         assert_eq!(header["cty"], "demo");
@@ -531,7 +819,7 @@ mod tests {
         for name in ["alg", "kid", "crit"] {
             let extra = claims(json!({ name: "x" }));
             assert!(matches!(
-                header_b64(&keys().0, Some(&extra)),
+                header_b64(keys().0.public(), Some(&extra)),
                 Err(Error::Encode(_))
             ));
         }
@@ -599,7 +887,7 @@ mod tests {
         let (input, sig) = token.rsplit_once('.').unwrap();
         let mut forged = access_claims();
         forged.insert("user_id".into(), json!(2));
-        let forged_payload = URL_SAFE_NO_PAD.encode(to_json(&forged).unwrap());
+        let forged_payload = URL_SAFE_NO_PAD.encode_to_string(json(&forged));
         let header = input.split('.').next().unwrap();
         let tampered = format!("{header}.{forged_payload}.{sig}");
         assert_eq!(check(&tampered, NOW).unwrap_err(), Error::InvalidSignature);
@@ -620,9 +908,15 @@ mod tests {
         let signer = Arc::new(SigningKey::from_pem(private.as_bytes()).unwrap());
         let verifier = Arc::new(VerifyingKey::from_pem(public.as_bytes()).unwrap());
         let set = KeySet::new(vec![Arc::clone(&verifier)], Some(Arc::clone(&signer)), 8).unwrap();
-        let remembered =
-            |token: &str, now: i64| set.verify(token, &expect(now)).map(|c| (*c).clone());
-        let sign = |c: &Claims| encode(&signer, &header_b64(&signer, None).unwrap(), c).unwrap();
+        let remembered = |token: &str, now: i64| set.verify(token, &expect(now)).map(|p| map(&p));
+        let sign = |c: &Claims| {
+            encode(
+                &signer,
+                &header_b64(signer.public(), None).unwrap(),
+                &json(c),
+            )
+            .unwrap()
+        };
         let token = sign(&access_claims());
         assert_eq!(remembered(&token, NOW).unwrap(), access_claims());
         assert_eq!(set.remembered(), 1);
@@ -669,7 +963,7 @@ mod tests {
     #[test]
     fn remembered_tokens_are_bounded() {
         let verified = VerifiedTokens::new(4);
-        let claims = Arc::new(access_claims());
+        let claims: Arc<[u8]> = json(&access_claims()).into();
         for i in 0..20 {
             verified.insert(&format!("token-{i}"), Arc::clone(&claims));
             assert!(verified.len() <= 4);
@@ -710,8 +1004,8 @@ mod tests {
         }
         let unsigned = format!(
             "{}.{}.",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
-            URL_SAFE_NO_PAD.encode(&payload)
+            URL_SAFE_NO_PAD.encode_to_string(r#"{"alg":"none"}"#),
+            URL_SAFE_NO_PAD.encode_to_string(&payload)
         );
         assert!(matches!(
             check(&unsigned, NOW),
@@ -752,7 +1046,7 @@ mod tests {
     #[test]
     fn unverified_decode_reads_claims_only() {
         let token = sign(&access_claims());
-        assert_eq!(decode_unverified(&token).unwrap(), access_claims());
+        assert_eq!(map(&decode_unverified(&token).unwrap()), access_claims());
         assert!(decode_unverified("a.b").is_err());
     }
 }

@@ -15,9 +15,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::error::{catch_panics, Error};
-use crate::token::{ClaimRules, Expectations, Registered};
+use crate::token::{ClaimRules, Claims, Expectations, Registered};
 use crate::{keys, keyset, token};
-use convert::{dict_from_map, to_json_object};
+use convert::{dict_from_json, dict_from_map, object_json, write_claims};
 
 fn key_refused() -> Error {
     Error::InvalidKey("the key could not be processed".into())
@@ -311,9 +311,13 @@ fn encode_token<'py>(
     if let Some(exp) = exp {
         registered.exp = exp;
     }
-    let claims = to_json_object(payload, default)?;
+    let mut claims = key_set.0.claims();
+    write_claims(&mut claims, payload, default)?;
     let extra_header = match headers {
-        Some(h) if !h.is_empty() => Some(to_json_object(h, default)?),
+        Some(h) if !h.is_empty() => Some(
+            serde_json::from_slice::<Claims>(&object_json(h, default)?)
+                .map_err(|e| Error::Encode(e.to_string()))?,
+        ),
         _ => None,
     };
     let token = py.detach(|| {
@@ -354,8 +358,8 @@ fn decode_token<'py>(
         now,
         leeway,
     };
-    let claims = py.detach(|| catch_panics(token_refused, || key_set.0.verify(token, &expect)))?;
-    dict_from_map(py, &claims)
+    let payload = py.detach(|| catch_panics(token_refused, || key_set.0.verify(token, &expect)))?;
+    dict_from_json(py, &payload)
 }
 
 /// The token's `iss` and header `kid` (None where absent), read without any check: they choose the key
@@ -370,8 +374,8 @@ fn issuer_and_kid(token: &str) -> PyResult<(Option<String>, Option<String>)> {
 /// The claims of `token` without any check. Never use this to authenticate.
 #[pyfunction]
 fn decode_unverified<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
-    let claims = catch_panics(token_refused, || token::decode_unverified(token))?;
-    dict_from_map(py, &claims)
+    let payload = catch_panics(token_refused, || token::decode_unverified(token))?;
+    dict_from_json(py, &payload)
 }
 
 #[pymodule]

@@ -70,6 +70,12 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (its deadline, its size bound), as it should
+
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -111,13 +117,10 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             elif mode == "trickle":
                 self.send_response(200)
                 self.end_headers()
-                try:
-                    for _ in range(100):
-                        self.wfile.write(b" ")
-                        self.wfile.flush()
-                        time.sleep(0.05)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up at its deadline, as it should
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.05)
             elif mode == "redirect-elsewhere":
                 self._send(302, b"", {"Location": provider.url.replace("127.0.0.1", "127.0.0.2") + "/jwks"})
             elif mode == "error":

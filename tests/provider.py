@@ -5,6 +5,7 @@ badly (slowly, hugely, with junk, with a redirect). Its tokens are signed by PyJ
 wrote, with keys made by the core.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -71,10 +72,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             pass
 
         def handle(self) -> None:
-            try:
+            # A client that gives up (its deadline, its size bound) ends the answer, as it should.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 super().handle()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (its deadline, its size bound), as it should
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)

@@ -38,6 +38,10 @@ class TokenTypes(str, Enum):
     REFRESH = "refresh"
 
 
+# The members as module globals: an Enum class attribute is a descriptor lookup on every request.
+_ACCESS, _REFRESH = TokenTypes.ACCESS, TokenTypes.REFRESH
+
+
 def __getattr__(name: str) -> Any:
     # TokenUserJsonEncoder, the original's module-level import of TOKEN_USER_ENCODER_CLS: resolved when
     # asked for, so that it follows the settings (the original's was fixed at import).
@@ -106,18 +110,20 @@ def _encode(
     s = ninja_simple_jwt_settings
     if type(token_type) is not TokenTypes:
         token_type = TokenTypes(token_type)
-    lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is TokenTypes.REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
-    return _core.encode_token(
-        key_ring.signing_set(),
-        payload if type(payload) is dict else dict(payload),
-        token_type,
-        _now(),
-        lifetime.total_seconds(),
-        _encoder_default(json_encoder),
-        headers,
-        jti,
-        exp,
-    )
+    lifetime = s.JWT_REFRESH_TOKEN_LIFETIME if token_type is _REFRESH else s.JWT_ACCESS_TOKEN_LIFETIME
+    default = _encoder_defaults.get(json_encoder) or _encoder_default(json_encoder)
+    key_set = key_ring.key_set()
+    if type(payload) is not dict:
+        payload = dict(payload)
+    try:
+        if headers is None and jti is None:  # every sign-in and refresh: the arguments that are given
+            return _core.encode_token(key_set, payload, token_type, _now(), lifetime.total_seconds(), default)
+        return _core.encode_token(
+            key_set, payload, token_type, _now(), lifetime.total_seconds(), default, headers, jti, exp
+        )
+    except InvalidKeyError:
+        key_ring.signing_set()  # raises the error that says which private key is missing, and why
+        raise
 
 
 def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
@@ -132,7 +138,7 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
     if not verify:
         return _core.decode_unverified(token)
     expected, now, leeway = _expectations(token_type)
-    if expected is TokenTypes.ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+    if expected is _ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
         # The token's `iss` picks the keys before anything else is looked at.
         remote, kid = trusted_issuers.route(token)
         if remote is not None:
@@ -162,7 +168,7 @@ def decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) 
     if type(token) is not str or not token.isascii():
         token = _ascii(token)  # a request's token is an ASCII str: no call for it
     expected, now, leeway = _expectations(token_type)
-    if expected is TokenTypes.ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
+    if expected is _ACCESS and ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
         remote, kid = trusted_issuers.route(token)
         if remote is not None:
             if remote.would_wait(kid):

@@ -5,6 +5,7 @@ user. Forwards (user → claims) is the core's `map_claims`; backwards, a claim 
 it was read from, and a callable's claim keeps the claim's name.
 """
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,19 +14,22 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
-from ninja_simple_jwt.settings import ninja_simple_jwt_settings
+from ninja_simple_jwt.settings import ninja_simple_jwt_settings, on_reload
 
 __all__ = ["claim_attributes", "id_claim", "load_user"]
 
 
-def claim_attributes() -> list[tuple[str, str]]:
+# Both are asked on every authenticated request: worked out once per settings load.
+@functools.cache
+def claim_attributes() -> tuple[tuple[str, str], ...]:
     """(claim, attribute) for each claim of the map: the attribute it was read from, or the claim's name."""
-    return [
+    return tuple(
         (claim, source if isinstance(source, str) else claim)
         for claim, source in ninja_simple_jwt_settings.TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items()
-    ]
+    )
 
 
+@functools.cache
 def id_claim() -> str | None:
     """The claim that holds the user's primary key: the one read from `id` or `pk`, if any."""
     for claim, attribute in claim_attributes():
@@ -50,3 +54,7 @@ def load_user(claims: Mapping[str, Any]) -> AbstractBaseUser:
     if not getattr(user, "is_active", True):
         raise InvalidTokenError("The token's user is inactive.")
     return user
+
+
+on_reload(claim_attributes.cache_clear)
+on_reload(id_claim.cache_clear)

@@ -35,15 +35,8 @@ class TokenUser:
         self.claims = dict(claims)
         self.id: Any = None
         self.roles = self.claims.get("roles", [])
-        mapped = [(claim, "id" if attribute == "pk" else attribute) for claim, attribute in claim_attributes()]
-        # Each claim under its own name too (`user_id` beside `id`), as the original's TokenUser has; the
-        # attribute a claim came from wins over another claim's name, and methods are never shadowed.
-        for claim, _ in mapped:
-            if claim not in _RESERVED and not claim.startswith("_") and not callable(getattr(type(self), claim, None)):
-                setattr(self, claim, self.claims.get(claim))
-        for claim, attribute in mapped:
-            if attribute not in _RESERVED:
-                setattr(self, attribute, self.claims.get(claim))
+        for attribute, claim in _attribute_plan(type(self)):
+            setattr(self, attribute, self.claims.get(claim))
 
     @property
     def _meta(self) -> "Options[Any]":
@@ -102,6 +95,31 @@ class TokenUser:
 
     def __repr__(self) -> str:
         return f"<TokenUser id={self.id!r}>"
+
+
+def _attribute_plan(cls: type[TokenUser]) -> tuple[tuple[str, str], ...]:
+    """(attribute, claim) in the order a `cls` sets them, worked out once per class and settings load.
+
+    Each claim of the map under its own name too (`user_id` beside `id`), as the original's TokenUser
+    has; then each claim under the attribute it was read from, which wins over another claim's name.
+    Reserved attributes and methods are never shadowed.
+    """
+    plan = _attribute_plans.get(cls)
+    if plan is not None:
+        return plan
+    mapped = [(claim, "id" if attribute == "pk" else attribute) for claim, attribute in claim_attributes()]
+    steps = [
+        (claim, claim)
+        for claim, _ in mapped
+        if claim not in _RESERVED and not claim.startswith("_") and not callable(getattr(cls, claim, None))
+    ]
+    steps += [(attribute, claim) for claim, attribute in mapped if attribute not in _RESERVED]
+    plan = _attribute_plans[cls] = tuple(steps)
+    return plan
+
+
+_attribute_plans: dict[type[TokenUser], tuple[tuple[str, str], ...]] = {}
+on_reload(_attribute_plans.clear)
 
 
 def token_user_class() -> Callable[[Mapping[str, Any]], Any]:

@@ -146,3 +146,28 @@ def test_every_token_we_sign_verifies_with_pyjwt(
     assert jwt.get_unverified_header(token)["alg"] == "RS256"
     assert decode_token(token, token_type) == claims
     assert {k: claims[k] for k in payload} == payload
+
+
+any_json = st.recursive(
+    json_scalars | st.integers(),  # integers of any size: json.loads reads them exactly
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=16,
+)
+
+
+@examples
+@given(
+    payload=st.dictionaries(st.text(st.characters(exclude_categories=["Cs"])), any_json, max_size=6).map(
+        lambda d: {k: v for k, v in d.items() if k not in REGISTERED}
+    )
+)
+def test_any_payload_pyjwt_signs_decodes_as_json_loads_reads_it(
+    pem_pair: tuple[bytes, bytes], payload: dict[str, Any]
+) -> None:
+    claims = {**payload, "jti": "j", "exp": 2**40, "token_type": "access"}
+    token = jwt.encode(claims, pem_pair[0], algorithm="RS256")
+    expected = json.loads(json.dumps(claims))
+    decoded = decode_token(token, TokenTypes.ACCESS)
+    assert decoded == expected
+    assert list(decoded) == list(expected)
+    assert decode_token(token, None, verify=False) == expected

@@ -223,6 +223,18 @@ class TestDecode:
             with pytest.raises(exceptions.InvalidIssuedAtError):
                 decode_token(pyjwt_token(keys[0], full_claims(iat="now")), TokenTypes.ACCESS)
 
+    @pytest.mark.parametrize("claim", ["exp", "jti", "token_type"])
+    def test_a_checked_claim_named_twice_is_refused(self, keys: tuple[bytes, bytes], claim: str) -> None:
+        # Two readers of one token must not disagree on a claim: the check reads it, the dict gets the last.
+        claims = full_claims()
+        body = json.dumps(claims)[:-1] + f", {json.dumps(claim)}: {json.dumps(claims[claim])}}}"
+        token = jwt.api_jws.encode(body.encode(), keys[0], algorithm="RS256")
+        once = jwt.api_jws.encode(json.dumps(claims).encode(), keys[0], algorithm="RS256")
+        with freeze_time(NOW):
+            with pytest.raises(exceptions.DecodeError, match="names a field twice"):
+                decode_token(token, TokenTypes.ACCESS)
+            assert decode_token(once, TokenTypes.ACCESS) == claims
+
     def test_another_key_fails_the_signature(self) -> None:
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = other.private_bytes(

@@ -4,9 +4,10 @@
 
 The public call (`encode_token` / `decode_token`, no token remembered), the core's call alone (what the
 Python wrapper adds is the difference), the core's `decode_unverified` (base64, the checked claims read and
-the payload parsed into a dict, no signature), and the wrapper's parts: Django's clock, the key ring's reload check and the settings
-lookups (`clock_us` is the wrapper's clock, `timezone_now_us` what Django's `timezone.now().timestamp()`
-costs). The signature itself is the core's call less the rest; compare it with `openssl speed`.
+the payload parsed into a dict, no signature), and the wrapper's parts: Django's clock, the key ring's
+reload check and the settings lookups (`clock_us` is the wrapper's clock, `timezone_now_us` what Django's
+`timezone.now().timestamp()` costs). The signature itself is the core's call less the rest; compare it
+with `openssl speed`.
 """
 
 import io

@@ -136,27 +136,19 @@ impl KeySet {
         self.signer.is_some()
     }
 
-    /// A writer for the claims of a token this set will sign; see [`KeySet::issue`].
-    pub fn claims(&self) -> ClaimsJson {
-        ClaimsJson::new(&self.rules)
+    /// A writer for the claims of a token this set will sign, with the `registered` claims, `token_type`
+    /// and the set's `iss` and `aud`; see [`KeySet::issue`].
+    pub fn claims<'a>(&'a self, registered: &'a Registered, token_type: &'a str) -> ClaimsJson<'a> {
+        ClaimsJson::new(&self.rules, registered, token_type)
     }
 
-    /// Signs `claims` plus the `registered` claims, `token_type` and the set's `iss` and `aud` with the
-    /// current key.
-    pub fn issue(
-        &self,
-        mut claims: ClaimsJson,
-        token_type: &str,
-        registered: &Registered,
-        extra_header: Option<&Claims>,
-    ) -> Result<String> {
+    /// Signs `claims` (made by [`KeySet::claims`]) with the current key.
+    pub fn issue(&self, claims: ClaimsJson<'_>, extra_header: Option<&Claims>) -> Result<String> {
         let Some(signer) = &self.signer else {
             return Err(Error::InvalidKey(
                 "the key set has no private key to sign with".into(),
             ));
         };
-        registered.write(&mut claims, token_type);
-        self.rules.write(&mut claims);
         let claims = claims.finish();
         match extra_header {
             Some(extra) if !extra.is_empty() => {
@@ -192,9 +184,7 @@ impl KeySet {
         let payload = parts.verify(key)?;
         token::validate(&payload, expect, &self.rules)?;
         let payload: Arc<[u8]> = payload.into();
-        if self.remembered.remembers() {
-            self.remembered.insert(token, Arc::clone(&payload));
-        }
+        self.remembered.insert(token, Arc::clone(&payload));
         Ok(payload)
     }
 
@@ -286,9 +276,9 @@ pub(crate) mod tests {
         registered: &Registered,
         header: Option<&Claims>,
     ) -> Result<String> {
-        let mut json = set.claims();
+        let mut json = set.claims(registered, "access");
         json.extend(claims);
-        set.issue(json, "access", registered, header)
+        set.issue(json, header)
     }
 
     pub(crate) fn to_map(payload: &[u8]) -> Claims {
@@ -309,6 +299,43 @@ pub(crate) mod tests {
         );
         let sig = keys()[signer].0.sign(input.as_bytes()).unwrap();
         format!("{input}.{}", URL_SAFE_NO_PAD.encode_to_string(sig))
+    }
+
+    #[test]
+    fn the_sets_claims_take_the_place_of_the_callers_and_come_after_the_rest() {
+        let mut own = rules("https://auth.example", &["api"], false);
+        own.audience_claim = Some(json!("api"));
+        let keys_ = set(0, &[]).with_rules(own);
+        let registered = Registered::new(
+            DateTime::from_timestamp(NOW, 0).unwrap(),
+            TimeDelta::minutes(5),
+        )
+        .unwrap();
+        let mut claims = Claims::new();
+        for (name, value) in [
+            ("token_type", "x"),
+            ("user_id", "7"),
+            ("iss", "me"),
+            ("a", "b"),
+        ] {
+            claims.insert(name.into(), json!(value));
+        }
+        let token = issue_claims(&keys_, &claims, &registered, None).unwrap();
+        let verified = to_map(&keys_.verify(&token, &expect()).unwrap());
+        let names: Vec<&str> = verified.keys().map(String::as_str).collect();
+        let order = [
+            "token_type",
+            "user_id",
+            "iss",
+            "a",
+            "jti",
+            "exp",
+            "iat",
+            "aud",
+        ];
+        assert_eq!(names, order);
+        assert_eq!(verified["token_type"], "access");
+        assert_eq!(verified["iss"], "https://auth.example");
     }
 
     #[test]

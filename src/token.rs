@@ -46,7 +46,7 @@ pub struct Registered {
 }
 
 impl Registered {
-    /// The names of the claims [`Registered::write`] writes.
+    /// The claims every token gets from its key set.
     pub const NAMES: [&'static str; 4] = ["jti", "exp", "iat", "token_type"];
 
     /// `iat` is `now` and `exp` is `now + lifetime`, both as whole seconds (truncated, as the original's
@@ -60,14 +60,6 @@ impl Registered {
             exp: expiry.timestamp(),
             iat: now.timestamp(),
         })
-    }
-
-    /// Writes `jti`, `exp`, `iat` and `token_type` after the caller's claims.
-    pub(crate) fn write(&self, claims: &mut ClaimsJson, token_type: &str) {
-        claims.value("jti", &self.jti);
-        claims.value("exp", &self.exp);
-        claims.value("iat", &self.iat);
-        claims.value("token_type", token_type);
     }
 }
 
@@ -95,35 +87,57 @@ pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     serde_json::to_writer(out, value).expect("JSON into memory");
 }
 
-/// The JSON text of a token's claims, written member by member: the caller's claims first, then the
-/// ones the key set writes itself (`jti`, `exp`, `iat`, `token_type`, and `iss`/`aud` if it has them),
-/// which the caller cannot set. Made by [`crate::keyset::KeySet::claims`].
-pub struct ClaimsJson {
-    out: Vec<u8>,
-    /// `iss` and `aud` are the key set's own.
-    sets_iss: bool,
-    sets_aud: bool,
+/// A claim the key set writes itself.
+#[derive(Clone, Copy)]
+enum Own<'a> {
+    Text(&'a str),
+    Number(i64),
+    Json(&'a Value),
 }
 
-impl ClaimsJson {
-    pub(crate) fn new(rules: &ClaimRules) -> Self {
+/// The JSON text of a token's claims, written member by member: the caller's claims, in their order,
+/// with the key set's own (`jti`, `exp`, `iat`, `token_type`, and `iss`/`aud` if it has them) in the
+/// place of a caller's claim of the same name, the others after them, as Python's
+/// `{**payload, "jti": ...}` orders them. Made by [`crate::keyset::KeySet::claims`].
+pub struct ClaimsJson<'a> {
+    out: Vec<u8>,
+    /// The key set's claims not written yet.
+    own: Vec<(&'static str, Own<'a>)>,
+}
+
+impl<'a> ClaimsJson<'a> {
+    pub(crate) fn new(
+        rules: &'a ClaimRules,
+        registered: &'a Registered,
+        token_type: &'a str,
+    ) -> Self {
         let mut out = Vec::with_capacity(384);
         out.push(b'{');
-        ClaimsJson {
-            out,
-            sets_iss: rules.issuer.is_some(),
-            sets_aud: rules.audience_claim.is_some(),
+        let mut own = vec![
+            ("jti", Own::Text(&registered.jti)),
+            ("exp", Own::Number(registered.exp)),
+            ("iat", Own::Number(registered.iat)),
+            ("token_type", Own::Text(token_type)),
+        ];
+        if let Some(issuer) = &rules.issuer {
+            own.push(("iss", Own::Text(issuer)));
         }
+        if let Some(audience) = &rules.audience_claim {
+            own.push(("aud", Own::Json(audience)));
+        }
+        ClaimsJson { out, own }
     }
 
     /// Starts the member `name` and returns the buffer its value must be written into next, as JSON
-    /// text; `None` for a claim the key set writes itself (the caller's value is left out).
+    /// text; `None` for a claim the key set writes itself (written here, the caller's value left out).
     pub fn member(&mut self, name: &str) -> Option<&mut Vec<u8>> {
-        let own = Registered::NAMES.contains(&name)
-            || (self.sets_iss && name == "iss")
-            || (self.sets_aud && name == "aud");
-        if own {
+        if let Some(i) = self.own.iter().position(|(own, _)| *own == name) {
+            let (name, value) = self.own.remove(i);
+            self.write_own(name, value);
             return None;
+        }
+        if Registered::NAMES.contains(&name) {
+            return None; // named twice by the caller (`1` and `"1"` are one name in JSON): written once
         }
         Some(self.start(name))
     }
@@ -137,10 +151,13 @@ impl ClaimsJson {
         &mut self.out
     }
 
-    /// Writes the member `name` with a value serde can write.
-    fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+    fn write_own(&mut self, name: &str, value: Own<'_>) {
         let out = self.start(name);
-        write_json(out, value);
+        match value {
+            Own::Text(text) => write_json(out, text),
+            Own::Number(n) => write_json(out, &n),
+            Own::Json(json) => write_json(out, json),
+        }
     }
 
     /// The caller's claims from a map (for callers in Rust).
@@ -152,7 +169,11 @@ impl ClaimsJson {
         }
     }
 
+    /// The whole JSON object: the key set's claims the caller did not name are added.
     pub(crate) fn finish(mut self) -> Vec<u8> {
+        for (name, value) in std::mem::take(&mut self.own) {
+            self.write_own(name, value);
+        }
         self.out.push(b'}');
         self.out
     }
@@ -220,16 +241,6 @@ pub struct ClaimRules {
 }
 
 impl ClaimRules {
-    /// Writes `iss` and `aud` into the claims of a token this set signs.
-    pub(crate) fn write(&self, claims: &mut ClaimsJson) {
-        if let Some(issuer) = &self.issuer {
-            claims.value("iss", issuer);
-        }
-        if let Some(audience) = &self.audience_claim {
-            claims.value("aud", audience);
-        }
-    }
-
     fn check(&self, claims: &ClaimFields, expect: &Expectations) -> Result<()> {
         if let Some(issuer) = &self.issuer {
             if claims.iss.as_str() != Some(issuer) {
@@ -576,11 +587,6 @@ impl VerifiedTokens {
         }
     }
 
-    /// Whether this memory remembers anything.
-    pub fn remembers(&self) -> bool {
-        self.half > 0
-    }
-
     fn lock(&self) -> MutexGuard<'_, Generations> {
         // The maps stay consistent whatever a panicking holder was doing: no invariant spans them.
         self.generations.lock().unwrap_or_else(|e| e.into_inner())
@@ -615,14 +621,14 @@ impl VerifiedTokens {
     }
 }
 
-/// The payload's JSON text of `token` without checking its signature, times or type. Never use this to
-/// authenticate.
+/// The payload's JSON text of `token` without checking its signature, times or type (the caller parses
+/// it). Never use this to authenticate.
 pub fn decode_unverified(token: &str) -> Result<Vec<u8>> {
+    // As PyJWT's unverified decode: a header and a payload that are JSON objects, no field checked, so a
+    // name given twice is left to the JSON reader (the last one counts).
     let parts = split(token)?;
-    parts.header()?;
-    let payload = json_part(parts.payload_b64, "payload")?;
-    fields::<ClaimFields>(&payload, "payload")?;
-    Ok(payload)
+    json_part(parts.header_b64, "header")?;
+    json_part(parts.payload_b64, "payload")
 }
 
 /// The token's `iss` and header `kid`, read without any check, to choose the key set that verifies it.

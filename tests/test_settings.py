@@ -158,3 +158,37 @@ def test_the_claim_map_cannot_set_the_issuer_or_the_audience(settings: Any, clai
     settings.NINJA_SIMPLE_JWT = {"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {claim: "username"}}
     with pytest.raises(ImproperlyConfigured, match=f"maps '{claim}', a claim the package sets itself"):
         ninja_simple_jwt_settings.validated()
+
+
+def test_a_reload_by_hand_forgets_what_was_worked_out_from_the_settings() -> None:
+    # The original's tests assign the settings and call reload() themselves, without a setting_changed signal.
+    from django.conf import settings as django_settings
+
+    from ninja_simple_jwt.auth.token_user import TokenUser
+    from ninja_simple_jwt.users import claim_attributes, id_claim
+
+    assert id_claim() == "user_id"
+    TokenUser({"user_id": 1})
+    missing = object()
+    before = getattr(django_settings, "NINJA_SIMPLE_JWT", missing)
+    try:
+        django_settings.NINJA_SIMPLE_JWT = {"TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {"uid": "id", "name": "username"}}
+        ninja_simple_jwt_settings.reload()
+        assert claim_attributes() == (("uid", "id"), ("name", "username"))
+        assert id_claim() == "uid"
+        user = TokenUser({"uid": 5, "name": "ann"})
+        assert (user.id, user.username) == (5, "ann")
+    finally:
+        if before is missing:
+            del django_settings.NINJA_SIMPLE_JWT
+        else:
+            django_settings.NINJA_SIMPLE_JWT = before
+        ninja_simple_jwt_settings.reload()
+    assert id_claim() == "user_id"
+
+
+def test_the_key_sets_claims_keep_the_callers_place(keys: Any) -> None:
+    token, claims = encode_token({"token_type": "x", "user_id": 1, "jti": "mine"}, TokenTypes.ACCESS)
+    decoded = decode_token(token, TokenTypes.ACCESS)
+    assert list(decoded) == ["token_type", "user_id", "jti", "exp", "iat"] == list(claims)
+    assert decoded == claims and decoded["jti"] != "mine"

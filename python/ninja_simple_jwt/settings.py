@@ -690,12 +690,16 @@ class NinjaSimpleJwtSettings:
         return value
 
     def reload(self) -> None:
-        """Forget the validated settings, so the next read validates the current Django settings."""
+        """Forget the validated settings, so the next read validates the current Django settings; and,
+        for the process's own settings, what was worked out from them (the `on_reload` callbacks)."""
         self._validated = None
         self._defaults = None
         for name in self._cached:
             self.__dict__.pop(name, None)
         self._cached.clear()
+        if self is ninja_simple_jwt_settings:
+            for callback in _reload_callbacks:
+                callback()
 
 
 ninja_simple_jwt_settings = NinjaSimpleJwtSettings()
@@ -704,7 +708,7 @@ _reload_callbacks: list[Callable[[], object]] = []
 
 
 def on_reload(callback: Callable[[], object]) -> Callable[[], object]:
-    """Registers `callback()` to run whenever the NINJA_SIMPLE_JWT setting changes."""
+    """Registers `callback()` to run whenever the settings are reloaded (NINJA_SIMPLE_JWT changed)."""
     _reload_callbacks.append(callback)
     return callback
 
@@ -715,8 +719,6 @@ def reload_ninja_simple_jwt_settings(*args: Any, **kwargs: Any) -> None:
     # The dependencies (CACHES, INSTALLED_APPS, DEBUG) are validated with the dict, so their changes count too.
     if kwargs.get("setting") in ("NINJA_SIMPLE_JWT", "CACHES", "INSTALLED_APPS"):
         ninja_simple_jwt_settings.reload()
-        for callback in _reload_callbacks:
-            callback()
 
 
 setting_changed.connect(reload_ninja_simple_jwt_settings)

@@ -311,7 +311,11 @@ fn encode_token<'py>(
     if let Some(exp) = exp {
         registered.exp = exp;
     }
-    let mut claims = key_set.0.claims();
+    if !key_set.0.can_sign() {
+        // Before the claims are converted: a key set that cannot sign says so whatever the payload holds.
+        return Err(Error::InvalidKey("the key set has no private key to sign with".into()).into());
+    }
+    let mut claims = key_set.0.claims(&registered, type_name);
     write_claims(&mut claims, payload, default)?;
     let extra_header = match headers {
         Some(h) if !h.is_empty() => Some(
@@ -323,11 +327,7 @@ fn encode_token<'py>(
     let token = py.detach(|| {
         catch_panics(
             || Error::Encode("the token could not be signed".into()),
-            || {
-                key_set
-                    .0
-                    .issue(claims, type_name, &registered, extra_header.as_ref())
-            },
+            || key_set.0.issue(claims, extra_header.as_ref()),
         )
     })?;
 

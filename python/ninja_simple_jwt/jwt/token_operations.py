@@ -116,7 +116,7 @@ def _encode(
     if type(payload) is not dict:
         payload = dict(payload)
     try:
-        if headers is None and jti is None:  # every sign-in and refresh: the arguments that are given
+        if headers is None and jti is None and exp is None:  # every sign-in and refresh: what is given
             return _core.encode_token(key_set, payload, token_type, _now(), lifetime.total_seconds(), default)
         return _core.encode_token(
             key_set, payload, token_type, _now(), lifetime.total_seconds(), default, headers, jti, exp

@@ -47,6 +47,12 @@ class Provider:
     cache_control: str = ""
     discovery_issuer: str | None = None  # None: the provider's own issuer
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # While cleared, answers to /jwks wait (up to a minute) for it to be set: a test holds a fetch in
+    # flight for exactly as long as it needs, rather than for a delay it hopes is long enough.
+    answering: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.answering.set()
 
     def token(self, key: ProviderKey | None = None, headers: dict[str, Any] | None = None, **claims: Any) -> str:
         """An access token of the provider, signed with `key` (default: the first)."""
@@ -93,6 +99,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 document = {"issuer": issuer, "jwks_uri": provider.url + "/jwks"}
                 self._send(200, json.dumps(document).encode())
             elif self.path == "/jwks":
+                provider.answering.wait(60)
                 time.sleep(provider.delay)
                 self._answer()
             else:
@@ -117,7 +124,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             elif mode == "trickle":
                 self.send_response(200)
                 self.end_headers()
-                for _ in range(100):
+                for _ in range(200):  # 10 s: far longer than any JWT_JWKS_TIMEOUT of the tests
                     self.wfile.write(b" ")
                     self.wfile.flush()
                     time.sleep(0.05)

@@ -49,7 +49,8 @@ class Server:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            # Generous: a loaded machine may take long over a password hash; no test waits for a timeout.
+            with urllib.request.urlopen(request, timeout=120) as response:
                 return Reply(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.headers, error.read())
@@ -128,7 +129,7 @@ def _serve(command: list[str], workdir: Path, env: dict[str, str], name: str, ho
     with log.open("w") as log_file:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(f"http://{host}:{port}/api/ping", timeout=1):

@@ -35,6 +35,9 @@ REFRESH_PATH = "/api/auth/web/token-refresh"
 # Another site: a loopback address other than the app's (a different port alone would be the same site).
 OTHER_SITE_HOST = "127.0.0.2"
 ACCESS_SECONDS = 5  # the short-lived site's access tokens
+# Playwright's assertions give up after 5 s by default: on a loaded machine a sign-in (a real password
+# hash) and Chromium's own work can take longer. A passing assertion returns as soon as it holds.
+expect.set_options(timeout=30_000)
 
 
 def start_site(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str) -> Iterator[Server]:
@@ -162,8 +165,8 @@ def test_a_reload_refreshes_silently_and_sign_out_ends_it(site: Server, context:
 
 def refresh_statuses(server: Server, after: int = 0, count: int = 0) -> list[str]:
     """Statuses of the refresh requests the server answered, from its access log, skipping the first
-    `after`; waits up to 5 s for at least `count` of them (the log may trail the response)."""
-    deadline = time.monotonic() + 5
+    `after`; waits up to 30 s for at least `count` of them (the log may trail the response)."""
+    deadline = time.monotonic() + 30
     while True:
         lines = server.log.read_text().splitlines()
         statuses = [line.split()[-1] for line in lines if line.startswith(f"POST {REFRESH_PATH} ")][after:]

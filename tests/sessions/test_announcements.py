@@ -117,6 +117,23 @@ def test_an_ended_session_is_refused_at_once_though_it_was_read_live(
     assert client.get(ME, **bearer(other["access"])).status_code == 200
 
 
+def test_the_process_that_ends_a_session_knows_without_reading_its_announcement(
+    client: Client, user: Any, on_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = sign_in(client)
+    read_live(client, tokens["access"], on_redis)
+    receive = announcements.Channel._receive
+
+    def deaf(self: announcements.Channel, message: Any, protocol: Any) -> None:
+        if isinstance(message, list) and len(message) == 3 and announcements._text(message[0]) == "message":
+            return  # the announcement never comes back to this process; pings still do
+        receive(self, message, protocol)
+
+    monkeypatch.setattr(announcements.Channel, "_receive", deaf)
+    assert post(client, MOBILE_SIGN_OUT, {"refresh": tokens["refresh"]}).status_code == 204
+    assert client.get(ME, **bearer(tokens["access"])).status_code == 401
+
+
 def test_a_lost_subscription_reads_the_cache_again(
     client: Client, user: Any, on_redis: redis.Redis, caplog: Any
 ) -> None:

@@ -106,6 +106,10 @@ class Channel:
                 pipe.set(self._make_key(complete_key), value)
                 pipe.publish(self.name, FORGET_ALL)
             pipe.execute()
+        # This process knows at once, without waiting to read its own announcement back.
+        with self._lock:
+            for sid in [FORGET_ALL] if complete_key is not None else keys.values():
+                self._forget(sid)
 
     def known_live(self, sid: str, subscribe: bool = True) -> bool:
         """Whether `sid` was read live from the cache and has not been announced ended since.
@@ -207,12 +211,7 @@ class Channel:
         if isinstance(message, list) and len(message) >= 2:
             kind = _text(message[0])
             if kind == "message" and len(message) == 3:
-                sid = _text(message[2])
-                if sid == FORGET_ALL:
-                    self._live.clear()
-                else:
-                    self._live.pop(sid, None)
-                self._news += 1
+                self._forget(_text(message[2]))
             elif kind == "subscribe" and _text(message[1]) == self.name:
                 self._subscribed = True
                 self._failing = False
@@ -220,6 +219,14 @@ class Channel:
                 self._answered_ping()
         elif str(protocol) == "3" and _text(message) == PING:  # RESP3 answers as on any connection
             self._answered_ping()
+
+    def _forget(self, sid: str) -> None:
+        """An announced session (or FORGET_ALL): no longer known live. Called with the lock held."""
+        if sid == FORGET_ALL:
+            self._live.clear()
+        else:
+            self._live.pop(sid, None)
+        self._news += 1
 
     def _answered_ping(self) -> None:
         if self._pings:

@@ -10,6 +10,7 @@ __all__ = [
     "REMEMBERED_TOKENS",
     "KeySet",
     "SigningKey",
+    "Verifier",
     "VerifyingKey",
     "__version__",
     "decode_token",
@@ -102,6 +103,27 @@ class KeySet:
         """How many verified tokens the set remembers now."""
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The public keys as a JWK Set, the current key first."""
+
+@final
+class Verifier:
+    """`token_operations`' public `decode_token` and `decode_token_from_memory`: a token the key ring's set
+    in memory can check is verified here, reading the clock, the leeway and the key ring as the Python
+    functions do; every other call goes to those functions (`decode`, `from_memory`)."""
+
+    def __new__(
+        cls,
+        decode: Callable[..., dict[str, Any]],
+        from_memory: Callable[..., dict[str, Any] | None],
+        access: str,
+        refresh: str,
+        time: Any,
+        timezone: Any,
+        django_now: Callable[[], Any],
+        key_ring: Any,
+        settings: Any,
+    ) -> Verifier: ...
+    def decode_token(self, token: str | bytes, token_type: str | None, verify: bool = True) -> dict[str, Any]: ...
+    def decode_token_from_memory(self, token: str | bytes, token_type: str | None) -> dict[str, Any] | None: ...
 
 def generate_key_pair(algorithm: str = "RS256", bits: int = 2048) -> tuple[bytes, bytes]:
     """Makes a new key pair: (private PEM, SPKI public PEM); RSA private keys are PKCS#1, others PKCS#8."""

@@ -26,7 +26,7 @@ mod classes {
     pyo3::import_exception!(ninja_simple_jwt.exceptions, UnknownKeyIdError);
 }
 
-pub use classes::EncodeError;
+pub use classes::{EncodeError, UnknownKeyIdError};
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {

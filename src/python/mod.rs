@@ -6,6 +6,7 @@ mod convert;
 #[cfg(feature = "fuzzing")]
 pub mod convert;
 mod errors;
+mod verifier;
 
 use std::sync::Arc;
 
@@ -385,6 +386,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SigningKey>()?;
     m.add_class::<VerifyingKey>()?;
     m.add_class::<KeySet>()?;
+    m.add_class::<verifier::Verifier>()?;
     m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;

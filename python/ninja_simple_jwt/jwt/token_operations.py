@@ -126,13 +126,9 @@ def _encode(
         raise
 
 
-def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
-    """The claims of a valid token of `token_type`; raises an `InvalidTokenError` subclass otherwise.
-
-    Checks the signature with the key the token's `kid` names (the current key if none), `exp` (required),
-    `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the process look for
-    new keys once. `verify=False` returns the claims unchecked: never use that to authenticate.
-    """
+def _decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
+    """`decode_token`, every case: the public one (`_verifier.decode_token`) answers the common ones, a
+    token the keys in memory can check, in the core, and calls this for the rest."""
     if type(token) is not str or not token.isascii():
         token = _ascii(token)  # a request's token is an ASCII str: no call for it
     if not verify:
@@ -157,14 +153,8 @@ def decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool
         return _core.decode_token(key_ring.key_set(), token, expected, now, leeway)
 
 
-def decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) -> dict[str, Any] | None:
-    """What `decode_token` answers, when the keys in memory can answer it without reading anything; None
-    when reading keys is due first (the reload interval passed, the token names an unknown `kid`, or a
-    trusted issuer's keys must be fetched).
-
-    For an event loop, which must not wait on storage or the network: on None, call `decode_token` in a
-    thread.
-    """
+def _decode_token_from_memory(token: str | bytes, token_type: TokenTypes | None) -> dict[str, Any] | None:
+    """`decode_token_from_memory`, every case (see `_decode_token`)."""
     if type(token) is not str or not token.isascii():
         token = _ascii(token)  # a request's token is an ASCII str: no call for it
     expected, now, leeway = _expectations(token_type)
@@ -243,3 +233,21 @@ def _encoder_default(json_encoder: type[JSONEncoder] | None) -> Callable[[Any], 
 
 
 on_reload(_encoder_defaults.clear)
+
+
+# The public functions: a token the keys in memory can check is answered in the core, which reads the clock,
+# the leeway and the key ring as the functions above do; every other call goes to them. Their docstrings are
+# the core's.
+_verifier = _core.Verifier(
+    _decode_token,
+    _decode_token_from_memory,
+    _ACCESS,
+    _REFRESH,
+    time,
+    timezone,
+    _django_now,
+    key_ring,
+    ninja_simple_jwt_settings,
+)
+decode_token = _verifier.decode_token
+decode_token_from_memory = _verifier.decode_token_from_memory

@@ -1,25 +1,27 @@
-"""The public `decode_token` answers a token the keys in memory can check in the core, and hands every other
-call to the Python function that holds the rules; both answer alike."""
+"""The public `encode_token` and `decode_token` sign and verify with the keys in memory in the core, and hand
+every other call to the Python functions that hold the rules; both answer alike."""
 
 import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ninja_simple_jwt import _core
-from ninja_simple_jwt.exceptions import InvalidTokenError, UnknownKeyIdError
+from ninja_simple_jwt.exceptions import InvalidKeyError, InvalidTokenError, UnknownKeyIdError
 from ninja_simple_jwt.jwt import token_operations
 from ninja_simple_jwt.jwt.key_retrieval import key_ring
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, encode_token
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
-from tests.test_properties import anything, token_types
+from tests.test_properties import anything, json_values, token_types
 
 ACCESS, REFRESH = TokenTypes.ACCESS, TokenTypes.REFRESH
 
@@ -31,13 +33,15 @@ def _inline_keys(pem_pair: tuple[bytes, bytes]) -> Iterator[None]:
 
 
 class Recorder:
-    """A Verifier like the module's, whose Python functions note each call they get."""
+    """A TokenApi like the module's, whose Python functions note each call they get."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
-        self.verifier = _core.Verifier(
+        self.api = self.verifier = _core.TokenApi(
+            self._wrap("encode", token_operations._encode_token),
             self._wrap("decode", token_operations._decode_token),
             self._wrap("from_memory", token_operations._decode_token_from_memory),
+            token_operations._encoder_defaults,
             ACCESS,
             REFRESH,
             time,
@@ -48,9 +52,9 @@ class Recorder:
         )
 
     def _wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def recorded(*args: Any) -> Any:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
             self.calls.append(name)
-            return function(*args)
+            return function(*args, **kwargs)
 
         return recorded
 
@@ -189,3 +193,84 @@ def test_freezegun_moves_the_public_functions_clock(pem_pair: Any) -> None:
     expired = dt.datetime.fromtimestamp(claims["exp"] + 3600, tz=dt.timezone.utc)
     with freeze_time(expired), pytest.raises(InvalidTokenError, match="expired"):
         token_operations.decode_token(token, ACCESS)
+
+
+def test_a_dict_signed_with_the_key_in_memory_is_signed_in_the_core(recorder: Recorder) -> None:
+    encode_token({"user_id": 1}, ACCESS)  # the key ring read, TOKEN_USER_ENCODER_CLS imported
+    token, claims = recorder.api.encode_token({"user_id": 1, "when": dt.date(2026, 1, 2)}, REFRESH)
+    assert claims["token_type"] is REFRESH and claims["when"] == dt.date(2026, 1, 2)
+    assert claims["exp"] - claims["iat"] == ninja_simple_jwt_settings.JWT_REFRESH_TOKEN_LIFETIME.total_seconds()
+    assert recorder.api.decode_token(token, REFRESH) == {**claims, "token_type": "refresh", "when": "2026-01-02"}
+    assert recorder.calls == []
+
+
+class Encoder(DjangoJSONEncoder):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("payload", "token_type", "extra"),
+    [
+        ({"user_id": 1}, "access", {}),  # a plain string for the type
+        ({"user_id": 1}, ACCESS, {"json_encoder": Encoder}),
+        ({"user_id": 1}, ACCESS, {"x5t": "header"}),  # an extra header
+        (MappingProxyType({"user_id": 1}), ACCESS, {}),  # a mapping that is not a dict
+    ],
+)
+def test_other_arguments_to_sign_go_to_the_python_function(
+    recorder: Recorder, payload: Any, token_type: Any, extra: dict[str, Any]
+) -> None:
+    encode_token({"user_id": 1}, ACCESS)
+    token, claims = recorder.api.encode_token(payload, token_type, **extra)
+    assert recorder.api.decode_token(token, ACCESS)["user_id"] == claims["user_id"] == 1
+    assert recorder.calls == ["encode"]
+
+
+def test_signing_before_the_encoder_is_imported_or_after_a_reload_goes_to_python(recorder: Recorder) -> None:
+    key_ring.key_set()
+    token_operations._encoder_defaults.clear()
+    recorder.api.encode_token({"user_id": 1}, ACCESS)
+    recorder.api.encode_token({"user_id": 1}, ACCESS)
+    assert recorder.calls == ["encode"]
+
+
+def test_a_process_that_cannot_sign_is_told_why_by_python(recorder: Recorder, pem_pair: Any) -> None:
+    with override_settings(NINJA_SIMPLE_JWT={"JWT_PUBLIC_KEY": pem_pair[1]}):
+        encode_token_error = None
+        try:
+            recorder.api.encode_token({"user_id": 1}, ACCESS)
+        except InvalidKeyError as e:
+            encode_token_error = str(e)
+    assert encode_token_error and "private key" in encode_token_error
+    assert recorder.calls == ["encode"]
+
+
+def test_signing_reads_a_patched_time_and_the_lifetime(recorder: Recorder, pem_pair: Any, monkeypatch: Any) -> None:
+    with override_settings(
+        NINJA_SIMPLE_JWT={
+            "JWT_PRIVATE_KEY": pem_pair[0],
+            "JWT_PUBLIC_KEY": pem_pair[1],
+            "JWT_ACCESS_TOKEN_LIFETIME": 60,
+        }
+    ):
+        encode_token({"user_id": 1}, ACCESS)
+        monkeypatch.setattr(time, "time", lambda: 1_800_000_000.25)
+        _, claims = recorder.api.encode_token({"user_id": 1}, ACCESS)
+    assert (claims["iat"], claims["exp"]) == (1_800_000_000, 1_800_000_060)
+    assert recorder.calls == []
+
+
+def signed(function: Callable[..., Any], payload: Any) -> tuple[str, Any]:
+    try:
+        token, claims = function(payload, ACCESS)
+    except Exception as e:  # the two must fail alike, whatever the error
+        return type(e).__name__, str(e)
+    checked = token_operations._decode_token(token, ACCESS)
+    assert checked["jti"] == claims["jti"]
+    return "claims", {k: v for k, v in checked.items() if k not in ("jti", "iat", "exp")}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.text(max_size=8), json_values, max_size=4) | st.builds(lambda: {"x": object()}))
+def test_signing_in_the_core_and_in_python_agree(payload: dict[str, Any]) -> None:
+    assert signed(token_operations.encode_token, payload) == signed(token_operations._encode_token, payload)

@@ -4,13 +4,14 @@ Private: use the package's API.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from json import JSONEncoder
 from typing import Any, final
 
 __all__ = [
     "REMEMBERED_TOKENS",
     "KeySet",
     "SigningKey",
-    "Verifier",
+    "TokenApi",
     "VerifyingKey",
     "__version__",
     "decode_token",
@@ -105,15 +106,17 @@ class KeySet:
         """The public keys as a JWK Set, the current key first."""
 
 @final
-class Verifier:
-    """`token_operations`' public `decode_token` and `decode_token_from_memory`: a token the key ring's set
-    in memory can check is verified here, reading the clock, the leeway and the key ring as the Python
-    functions do; every other call goes to those functions (`decode`, `from_memory`)."""
+class TokenApi:
+    """`token_operations`' public `encode_token`, `decode_token` and `decode_token_from_memory`: what the
+    key ring's set in memory can sign or check is done here, reading the clock, the settings and the key
+    ring as the Python functions do; every other call goes to those functions."""
 
     def __new__(
         cls,
+        encode: Callable[..., tuple[str, dict[str, Any]]],
         decode: Callable[..., dict[str, Any]],
         from_memory: Callable[..., dict[str, Any] | None],
+        encoder_defaults: dict[Any, Callable[[Any], Any]],
         access: str,
         refresh: str,
         time: Any,
@@ -121,7 +124,14 @@ class Verifier:
         django_now: Callable[[], Any],
         key_ring: Any,
         settings: Any,
-    ) -> Verifier: ...
+    ) -> TokenApi: ...
+    def encode_token(
+        self,
+        payload: Mapping[str, Any],
+        token_type: str,
+        json_encoder: type[JSONEncoder] | None = None,
+        **additional_headers: Any,
+    ) -> tuple[str, dict[str, Any]]: ...
     def decode_token(self, token: str | bytes, token_type: str | None, verify: bool = True) -> dict[str, Any]: ...
     def decode_token_from_memory(self, token: str | bytes, token_type: str | None) -> dict[str, Any] | None: ...
 

@@ -1,12 +1,12 @@
 //! The PyO3 layer, and the only one: Python values in and out, errors to exceptions, and the GIL released
 //! around the cryptography. The rules live in the plain-Rust modules.
 
+mod api;
 #[cfg(not(feature = "fuzzing"))]
 mod convert;
 #[cfg(feature = "fuzzing")]
 pub mod convert;
 mod errors;
-mod verifier;
 
 use std::sync::Arc;
 
@@ -386,7 +386,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SigningKey>()?;
     m.add_class::<VerifyingKey>()?;
     m.add_class::<KeySet>()?;
-    m.add_class::<verifier::Verifier>()?;
+    m.add_class::<api::TokenApi>()?;
     m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;

@@ -79,17 +79,14 @@ def get_access_token_from_refresh_token(refresh_token: str) -> tuple[str, dict[s
     return encode_token(payload, TokenTypes.ACCESS)
 
 
-def encode_token(
+def _encode_token(
     payload: Mapping[str, Any],
     token_type: TokenTypes,
     json_encoder: type[JSONEncoder] | None = None,
     **additional_headers: Any,
 ) -> tuple[str, dict[str, Any]]:
-    """Signs `payload` with `jti`, `exp`, `iat` and `token_type` added; returns the token and its claims.
-
-    The current key signs, and its id goes in the header (`kid`). Values JSON cannot hold go through
-    `json_encoder` (default: TOKEN_USER_ENCODER_CLS); what cannot be encoded raises `EncodeError`.
-    """
+    """`encode_token`, every case: the public one (`_api.encode_token`) signs the common ones, a dict with
+    the key in memory, in the core, and calls this for the rest."""
     return _encode(payload, token_type, json_encoder, additional_headers or None)
 
 
@@ -127,8 +124,8 @@ def _encode(
 
 
 def _decode_token(token: str | bytes, token_type: TokenTypes | None, verify: bool = True) -> dict[str, Any]:
-    """`decode_token`, every case: the public one (`_verifier.decode_token`) answers the common ones, a
-    token the keys in memory can check, in the core, and calls this for the rest."""
+    """`decode_token`, every case: the public one (`_api.decode_token`) answers the common ones, a token
+    the keys in memory can check, in the core, and calls this for the rest."""
     if type(token) is not str or not token.isascii():
         token = _ascii(token)  # a request's token is an ASCII str: no call for it
     if not verify:
@@ -235,12 +232,14 @@ def _encoder_default(json_encoder: type[JSONEncoder] | None) -> Callable[[Any], 
 on_reload(_encoder_defaults.clear)
 
 
-# The public functions: a token the keys in memory can check is answered in the core, which reads the clock,
-# the leeway and the key ring as the functions above do; every other call goes to them. Their docstrings are
-# the core's.
-_verifier = _core.Verifier(
+# The public functions: what the keys in memory can sign or check is done in the core, which reads the clock,
+# the settings and the key ring as the functions above do; every other call goes to them. Their docstrings
+# are the core's.
+_api = _core.TokenApi(
+    _encode_token,
     _decode_token,
     _decode_token_from_memory,
+    _encoder_defaults,
     _ACCESS,
     _REFRESH,
     time,
@@ -249,5 +248,6 @@ _verifier = _core.Verifier(
     key_ring,
     ninja_simple_jwt_settings,
 )
-decode_token = _verifier.decode_token
-decode_token_from_memory = _verifier.decode_token_from_memory
+encode_token = _api.encode_token
+decode_token = _api.decode_token
+decode_token_from_memory = _api.decode_token_from_memory

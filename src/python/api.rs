@@ -1,0 +1,252 @@
+//! The public `encode_token`, `decode_token` and `decode_token_from_memory` of
+//! `ninja_simple_jwt.jwt.token_operations`.
+//!
+//! Most calls sign with, or verify a token of, the process's own keys, already in memory. For those, this
+//! reads what the Python functions would read (the clock, the lifetime or the leeway, the key ring's set
+//! and whether it is due a read) with a few C-API calls instead of four Python frames, one to three
+//! microseconds a token. Whatever else (bytes, `verify=False`, extra headers, another JSON encoder, a
+//! trusted issuer's token, a patched `timezone.now`, a key ring due a read, an unknown `kid`) goes to the
+//! Python functions, which hold the rules.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::{decode_token as verify, encode_token as sign, errors::UnknownKeyIdError, KeySet};
+
+/// The Python objects the fast path reads; all given by `token_operations` once, at import.
+#[pyclass(frozen, module = "ninja_simple_jwt._core")]
+pub(super) struct TokenApi {
+    /// `token_operations._encode_token`, `_decode_token` and `_decode_token_from_memory`: every case,
+    /// the rules.
+    encode: Py<PyAny>,
+    decode: Py<PyAny>,
+    from_memory: Py<PyAny>,
+    /// `token_operations._encoder_defaults`: the `default` of each JSON encoder class, None's included
+    /// once the Python function has signed.
+    encoder_defaults: Py<PyDict>,
+    /// The `TokenTypes` members.
+    access: Py<PyAny>,
+    refresh: Py<PyAny>,
+    /// The `time` and `django.utils.timezone` modules, read on each call: freezegun patches their
+    /// attributes, time-machine the functions behind them.
+    time: Py<PyAny>,
+    timezone: Py<PyAny>,
+    /// Django's own `timezone.now`: while it is in place, `time.time()` is its clock.
+    django_now: Py<PyAny>,
+    /// `key_retrieval.key_ring`: its `_set` and `_next_read_at`, read as `KeyRing.current()` does.
+    key_ring: Py<PyAny>,
+    settings: Py<PyAny>,
+}
+
+#[pymethods]
+impl TokenApi {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        encode: Py<PyAny>,
+        decode: Py<PyAny>,
+        from_memory: Py<PyAny>,
+        encoder_defaults: Py<PyDict>,
+        access: Py<PyAny>,
+        refresh: Py<PyAny>,
+        time: Py<PyAny>,
+        timezone: Py<PyAny>,
+        django_now: Py<PyAny>,
+        key_ring: Py<PyAny>,
+        settings: Py<PyAny>,
+    ) -> Self {
+        TokenApi {
+            encode,
+            decode,
+            from_memory,
+            encoder_defaults,
+            access,
+            refresh,
+            time,
+            timezone,
+            django_now,
+            key_ring,
+            settings,
+        }
+    }
+
+    /// Signs `payload` with `jti`, `exp`, `iat` and `token_type` added; returns the token and its claims.
+    ///
+    /// The current key signs, and its id goes in the header (`kid`). Values JSON cannot hold go through
+    /// `json_encoder` (default: TOKEN_USER_ENCODER_CLS); what cannot be encoded raises `EncodeError`.
+    #[pyo3(signature = (payload, token_type, json_encoder = None, **additional_headers))]
+    fn encode_token<'py>(
+        &self,
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        token_type: &Bound<'py, PyAny>,
+        json_encoder: Option<&Bound<'py, PyAny>>,
+        additional_headers: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if json_encoder.is_none() && additional_headers.is_none_or(|h| h.is_empty()) {
+            if let Some(signed) = self.sign_in_memory(py, payload, token_type)? {
+                return Ok(signed.into_pyobject(py)?.into_any());
+            }
+        }
+        let args = (payload, token_type, json_encoder);
+        self.encode.bind(py).call(args, additional_headers)
+    }
+
+    /// The claims of a valid token of `token_type`; raises an `InvalidTokenError` subclass otherwise.
+    ///
+    /// Checks the signature with the key the token's `kid` names (the current key if none), `exp`
+    /// (required), `iat` and `nbf` with JWT_LEEWAY, `jti` and `token_type`. An unknown `kid` makes the
+    /// process look for new keys once. `verify=False` returns the claims unchecked: never use that to
+    /// authenticate.
+    #[pyo3(signature = (token, token_type, verify = true))]
+    fn decode_token<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        token_type: &Bound<'py, PyAny>,
+        verify: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if verify {
+            if let Some(claims) = self.verify_in_memory(py, token, token_type)? {
+                return Ok(claims.into_any());
+            }
+        }
+        self.decode.bind(py).call1((token, token_type, verify))
+    }
+
+    /// What `decode_token` answers, when the keys in memory can answer it without reading anything; None
+    /// when reading keys is due first (the reload interval passed, the token names an unknown `kid`, or
+    /// a trusted issuer's keys must be fetched).
+    ///
+    /// For an event loop, which must not wait on storage or the network: on None, call `decode_token`
+    /// in a thread.
+    fn decode_token_from_memory<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        token_type: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(claims) = self.verify_in_memory(py, token, token_type)? {
+            return Ok(claims.into_any());
+        }
+        self.from_memory.bind(py).call1((token, token_type))
+    }
+}
+
+impl TokenApi {
+    /// The key ring's set and the time, when the set is in memory and not due a read, and the clock is
+    /// Django's own; None otherwise.
+    fn keys_in_memory<'py>(&self, py: Python<'py>) -> PyResult<Option<(Bound<'py, KeySet>, f64)>> {
+        let timezone_now = self.timezone.bind(py).getattr(intern!(py, "now"))?;
+        if !timezone_now.is(&self.django_now) {
+            return Ok(None);
+        }
+        let key_ring = self.key_ring.bind(py);
+        let Ok(key_set) = key_ring.getattr(intern!(py, "_set"))?.cast_into::<KeySet>() else {
+            return Ok(None); // not read yet
+        };
+        let time = self.time.bind(py);
+        let next_read_at: f64 = key_ring.getattr(intern!(py, "_next_read_at"))?.extract()?;
+        let monotonic: f64 = time.call_method0(intern!(py, "monotonic"))?.extract()?;
+        if monotonic >= next_read_at {
+            return Ok(None);
+        }
+        let now: f64 = time.call_method0(intern!(py, "time"))?.extract()?;
+        Ok(Some((key_set, now)))
+    }
+
+    /// `setting` (a timedelta) in seconds.
+    fn seconds(&self, py: Python<'_>, setting: &Bound<'_, PyString>) -> PyResult<f64> {
+        self.settings
+            .bind(py)
+            .getattr(setting)?
+            .call_method0(intern!(py, "total_seconds"))?
+            .extract()
+    }
+
+    /// The token and its claims when the fast path can sign; None when the Python function must.
+    fn sign_in_memory<'py>(
+        &self,
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        token_type: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<(String, Bound<'py, PyDict>)>> {
+        let Ok(payload) = payload.cast_exact::<PyDict>() else {
+            return Ok(None);
+        };
+        let lifetime = if token_type.is(&self.access) {
+            intern!(py, "JWT_ACCESS_TOKEN_LIFETIME")
+        } else if token_type.is(&self.refresh) {
+            intern!(py, "JWT_REFRESH_TOKEN_LIFETIME")
+        } else {
+            return Ok(None);
+        };
+        let Some(default) = self.encoder_defaults.bind(py).get_item(py.None())? else {
+            return Ok(None); // TOKEN_USER_ENCODER_CLS not imported yet
+        };
+        let Some((key_set, now)) = self.keys_in_memory(py)? else {
+            return Ok(None);
+        };
+        if !key_set.get().0.can_sign() {
+            return Ok(None); // the Python function says which private key is missing, and why
+        }
+        let lifetime = self.seconds(py, lifetime)?;
+        let token_type = token_type.cast::<PyString>()?;
+        sign(
+            py,
+            key_set.get(),
+            payload,
+            token_type,
+            now,
+            lifetime,
+            Some(&default),
+            None,
+            None,
+            None,
+        )
+        .map(Some)
+    }
+
+    /// The claims, or an error, when the fast path can answer; None when the Python function must.
+    fn verify_in_memory<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        token_type: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        // An ASCII str, as a request's token is; anything else is converted or refused by Python.
+        let Ok(token) = token.cast_exact::<PyString>() else {
+            return Ok(None);
+        };
+        let token = match token.to_str() {
+            Ok(text) if text.is_ascii() => text,
+            _ => return Ok(None),
+        };
+        let expected = if token_type.is(&self.access) {
+            // The token's `iss` may pick a trusted issuer's keys: Python routes it.
+            let settings = self.settings.bind(py);
+            if settings
+                .getattr(intern!(py, "JWT_TRUSTED_ISSUERS"))?
+                .is_truthy()?
+            {
+                return Ok(None);
+            }
+            Some("access")
+        } else if token_type.is(&self.refresh) {
+            Some("refresh")
+        } else if token_type.is_none() {
+            None
+        } else {
+            return Ok(None); // a plain string, converted to a member (or refused) by Python
+        };
+        let Some((key_set, now)) = self.keys_in_memory(py)? else {
+            return Ok(None);
+        };
+        let leeway = self.seconds(py, intern!(py, "JWT_LEEWAY"))?;
+        match verify(py, key_set.get(), token, expected, now, leeway) {
+            Err(e) if e.is_instance_of::<UnknownKeyIdError>(py) => Ok(None),
+            claims => claims.map(Some),
+        }
+    }
+}

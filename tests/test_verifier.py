@@ -168,16 +168,18 @@ def test_the_core_reads_a_patched_time_and_the_leeway(
     recorder: Recorder, pem_pair: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with override_settings(
-        NINJA_SIMPLE_JWT={"JWT_PRIVATE_KEY": pem_pair[0], "JWT_PUBLIC_KEY": pem_pair[1], "JWT_LEEWAY": 10}
+        NINJA_SIMPLE_JWT={"JWT_PRIVATE_KEY": pem_pair[0], "JWT_PUBLIC_KEY": pem_pair[1], "JWT_LEEWAY": 30}
     ):
-        token, claims = encode_token({"user_id": 1}, ACCESS)
+        encode_token({"user_id": 1}, ACCESS)
+        # The same object reads the lifetime, then the leeway.
+        token, claims = recorder.api.encode_token({"user_id": 1}, ACCESS)
         # As freezegun does to `time.time` (it also moves `time.monotonic`, which makes the key ring read).
-        monkeypatch.setattr(time, "time", lambda: claims["exp"] + 9)
+        monkeypatch.setattr(time, "time", lambda: claims["exp"] + 29)
         assert recorder.verifier.decode_token(token, ACCESS)["user_id"] == 1
-        monkeypatch.setattr(time, "time", lambda: claims["exp"] + 11)
+        monkeypatch.setattr(time, "time", lambda: claims["exp"] + 31)
         with pytest.raises(InvalidTokenError, match="expired"):
             recorder.verifier.decode_token(token, ACCESS)
-        monkeypatch.setattr(time, "time", lambda: claims["iat"] - 11)
+        monkeypatch.setattr(time, "time", lambda: claims["iat"] - 31)
         with pytest.raises(InvalidTokenError, match="iat"):
             recorder.verifier.decode_token(token, ACCESS)
     assert recorder.calls == []

@@ -8,6 +8,8 @@
 //! trusted issuer's token, a patched `timezone.now`, a key ring due a read, an unknown `kid`) goes to the
 //! Python functions, which hold the rules.
 
+use std::sync::{Mutex, MutexGuard};
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -37,6 +39,11 @@ pub(super) struct TokenApi {
     /// `key_retrieval.key_ring`: its `_set` and `_next_read_at`, read as `KeyRing.current()` does.
     key_ring: Py<PyAny>,
     settings: Py<PyAny>,
+    settings_dict: Py<PyDict>,
+    /// The seconds of the timedelta settings read lately (the leeway, the lifetimes), by identity:
+    /// `total_seconds()` costs more than the rest of the fast path. A timedelta never changes, and the
+    /// reference held here keeps its identity from going to another object.
+    seconds: Mutex<Vec<(Py<PyAny>, f64)>>,
 }
 
 #[pymethods]
@@ -44,6 +51,7 @@ impl TokenApi {
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         encode: Py<PyAny>,
         decode: Py<PyAny>,
         from_memory: Py<PyAny>,
@@ -55,8 +63,13 @@ impl TokenApi {
         django_now: Py<PyAny>,
         key_ring: Py<PyAny>,
         settings: Py<PyAny>,
-    ) -> Self {
-        TokenApi {
+    ) -> PyResult<Self> {
+        let settings_dict = settings
+            .bind(py)
+            .getattr(intern!(py, "__dict__"))?
+            .cast_into::<PyDict>()?
+            .unbind();
+        Ok(TokenApi {
             encode,
             decode,
             from_memory,
@@ -68,7 +81,9 @@ impl TokenApi {
             django_now,
             key_ring,
             settings,
-        }
+            settings_dict,
+            seconds: Mutex::new(Vec::new()),
+        })
     }
 
     /// Signs `payload` with `jti`, `exp`, `iat` and `token_type` added; returns the token and its claims.
@@ -148,21 +163,51 @@ impl TokenApi {
         };
         let time = self.time.bind(py);
         let next_read_at: f64 = key_ring.getattr(intern!(py, "_next_read_at"))?.extract()?;
-        let monotonic: f64 = time.call_method0(intern!(py, "monotonic"))?.extract()?;
+        // getattr, then call: the limited API's method call builds an argument tuple.
+        let monotonic: f64 = time.getattr(intern!(py, "monotonic"))?.call0()?.extract()?;
         if monotonic >= next_read_at {
             return Ok(None);
         }
-        let now: f64 = time.call_method0(intern!(py, "time"))?.extract()?;
+        let now: f64 = time.getattr(intern!(py, "time"))?.call0()?.extract()?;
         Ok(Some((key_set, now)))
+    }
+
+    /// A setting's value. The settings object keeps each value it validated in its `__dict__` until the
+    /// settings change; reading that dict skips the attribute lookup through a class with `__getattr__`.
+    /// A value not there yet is read the usual way, which puts it there.
+    fn setting<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match self.settings_dict.bind(py).get_item(name)? {
+            Some(value) => Ok(value),
+            None => self.settings.bind(py).getattr(name),
+        }
     }
 
     /// `setting` (a timedelta) in seconds.
     fn seconds(&self, py: Python<'_>, setting: &Bound<'_, PyString>) -> PyResult<f64> {
-        self.settings
-            .bind(py)
-            .getattr(setting)?
+        let value = self.setting(py, setting)?;
+        let known =
+            |cache: &[(Py<PyAny>, f64)]| cache.iter().find(|(v, _)| v.is(&value)).map(|e| e.1);
+        if let Some(seconds) = known(&self.seconds_cache()) {
+            return Ok(seconds);
+        }
+        let seconds: f64 = value
             .call_method0(intern!(py, "total_seconds"))?
-            .extract()
+            .extract()?;
+        let mut cache = self.seconds_cache();
+        if cache.len() >= 8 {
+            cache.clear(); // the settings changed since: the old values go
+        }
+        cache.push((value.unbind(), seconds));
+        Ok(seconds)
+    }
+
+    fn seconds_cache(&self) -> MutexGuard<'_, Vec<(Py<PyAny>, f64)>> {
+        // Nothing panics while holding it; a poisoned lock still holds good entries.
+        self.seconds.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The token and its claims when the fast path can sign; None when the Python function must.
@@ -225,9 +270,8 @@ impl TokenApi {
         };
         let expected = if token_type.is(&self.access) {
             // The token's `iss` may pick a trusted issuer's keys: Python routes it.
-            let settings = self.settings.bind(py);
-            if settings
-                .getattr(intern!(py, "JWT_TRUSTED_ISSUERS"))?
+            if self
+                .setting(py, intern!(py, "JWT_TRUSTED_ISSUERS"))?
                 .is_truthy()?
             {
                 return Ok(None);

@@ -45,22 +45,32 @@ def setup_django(**jwt_settings: Any) -> None:
 def per_call_us(fns: dict[str, Callable[[], Any]], round_count: int = ROUNDS) -> dict[str, float]:
     """CPU microseconds per call of each function: the median over `round_count` rounds, the functions'
     rounds alternating."""
+    rounds = rounds_us(fns, round_count, ROUND_SECONDS)
+    return {name: statistics.median(times) for name, times in rounds.items()}
+
+
+def rounds_us(fns: dict[str, Callable[[], Any]], round_count: int, round_seconds: float) -> dict[str, list[float]]:
+    """CPU microseconds per call of each function in each of `round_count` rounds of about `round_seconds`
+    each; in each round every function runs once, in turn, the order reversed every other round (so
+    that neither is always first after the other)."""
     clock = time.process_time
     calls = {}
     for name, fn in fns.items():
         start = clock()
         fn()
-        calls[name] = max(1, int(ROUND_SECONDS / max(clock() - start, 1e-7)))
+        calls[name] = max(1, int(round_seconds / max(clock() - start, 1e-7)))
         for _ in range(min(calls[name], 100)):  # warm-up
             fn()
     rounds: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(round_count):
-        for name, fn in fns.items():
+    names = list(fns)
+    for i in range(round_count):
+        for name in names if i % 2 == 0 else reversed(names):
+            fn = fns[name]
             start = clock()
             for _ in range(calls[name]):
                 fn()
-            rounds[name].append((clock() - start) / calls[name])
-    return {name: statistics.median(times) * 1e6 for name, times in rounds.items()}
+            rounds[name].append((clock() - start) / calls[name] * 1e6)
+    return rounds
 
 
 def api_functions() -> dict[str, Callable[[], Any]]:

@@ -136,19 +136,28 @@ impl KeySet {
         self.signer.is_some()
     }
 
+    /// The current key's private half, or the error that says there is none.
+    fn signer(&self) -> Result<&SigningKey> {
+        self.signer
+            .as_deref()
+            .ok_or_else(|| Error::InvalidKey("the key set has no private key to sign with".into()))
+    }
+
     /// A writer for the claims of a token this set will sign, with the `registered` claims, `token_type`
-    /// and the set's `iss` and `aud`; see [`KeySet::issue`].
-    pub fn claims<'a>(&'a self, registered: &'a Registered, token_type: &'a str) -> ClaimsJson<'a> {
-        ClaimsJson::new(&self.rules, registered, token_type)
+    /// and the set's `iss` and `aud`; see [`KeySet::issue`]. A set that cannot sign says so here, before
+    /// any claim is written.
+    pub fn claims<'a>(
+        &'a self,
+        registered: &'a Registered,
+        token_type: &'a str,
+    ) -> Result<ClaimsJson<'a>> {
+        self.signer()?;
+        Ok(ClaimsJson::new(&self.rules, registered, token_type))
     }
 
     /// Signs `claims` (made by [`KeySet::claims`]) with the current key.
     pub fn issue(&self, claims: ClaimsJson<'_>, extra_header: Option<&Claims>) -> Result<String> {
-        let Some(signer) = &self.signer else {
-            return Err(Error::InvalidKey(
-                "the key set has no private key to sign with".into(),
-            ));
-        };
+        let signer = self.signer()?;
         let claims = claims.finish();
         match extra_header {
             Some(extra) if !extra.is_empty() => {
@@ -276,7 +285,7 @@ pub(crate) mod tests {
         registered: &Registered,
         header: Option<&Claims>,
     ) -> Result<String> {
-        let mut json = set.claims(registered, "access");
+        let mut json = set.claims(registered, "access")?;
         json.extend(claims);
         set.issue(json, header)
     }

@@ -241,6 +241,27 @@ def test_made_up_kids_cannot_make_the_process_hammer_the_storage(
     assert reads.count("public") == 2
 
 
+def test_a_process_without_keys_does_not_read_the_storage_for_every_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A service that verifies only trusted issuers' tokens has no keys: a token claiming to be its own
+    # is refused, and garbage sent in a loop reads the storage once a second, not once a token.
+    clock = [1000.0]
+    monkeypatch.setattr(key_retrieval.time, "monotonic", lambda: clock[0])
+    reads: list[str] = []
+    real = key_retrieval.read_stored
+    monkeypatch.setattr(key_retrieval, "read_stored", lambda kind: reads.append(kind) or real(kind))
+    for _ in range(20):
+        with pytest.raises(exceptions.InvalidKeyError, match="make_jwt_key"):
+            decode_token("e30.e30.e30", TokenTypes.ACCESS)
+    assert reads.count("public") == 1
+    clock[0] += 1.0
+    with pytest.raises(exceptions.InvalidKeyError, match="make_jwt_key"):
+        decode_token("e30.e30.e30", TokenTypes.ACCESS)
+    assert reads.count("public") == 2
+    # Keys made by the command in this process are used at once.
+    make_jwt_key()
+    assert decode_token(access(), TokenTypes.ACCESS)["user_id"] == 1
+
+
 def test_a_mismatched_pair_is_a_clear_error(tmp_path: Path, pem_pair: tuple[bytes, bytes]) -> None:
     make_jwt_key()
     (tmp_path / "jwt-signing.pub").write_bytes(pem_pair[1])
@@ -350,6 +371,7 @@ def test_unusable_keys_are_a_503_everywhere(client: Client, caplog: Any) -> None
     for response in (jwks, protected):
         assert response.status_code == 503
         assert response.json() == {"detail": "Authentication is unavailable: the server's JWT keys are not usable."}
+        assert response["Retry-After"] == "30"
     assert "make_jwt_key" in caplog.text
 
 

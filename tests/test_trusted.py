@@ -309,6 +309,7 @@ def test_a_provider_down_from_the_start_is_a_503_not_a_500(settings: Any, keys: 
     idp.mode = "error"
     response = get(Client(), idp.token())
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert "BEGIN" not in response.content.decode()
 
 
@@ -388,6 +389,11 @@ def test_http_issuers_elsewhere_than_loopback_are_named(settings: Any, keys: Any
     with pytest.raises(SystemCheckError, match=r"E031.*http://10\.0\.0\.1/k"):
         call_command("check")
     settings.NINJA_SIMPLE_JWT = {"JWT_TRUSTED_ISSUERS": [{"issuer": "http://127.0.0.1:9/", "audience": "a"}]}
+    call_command("check")
+    # With a jwks_url the issuer is only the name its tokens carry: nothing is fetched from it.
+    settings.NINJA_SIMPLE_JWT = {
+        "JWT_TRUSTED_ISSUERS": [{"issuer": "http://idp.example", "audience": "a", "jwks_url": "https://idp.example/k"}]
+    }
     call_command("check")
 
 

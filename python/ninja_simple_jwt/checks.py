@@ -27,7 +27,8 @@ The ids, as the README lists them:
   ever detected.
 - W051 JWT_LEEWAY is longer than 5 minutes: expired tokens are accepted that long.
 - E030 a trusted issuer (JWT_TRUSTED_ISSUERS) without an `audience`.
-- E031 a trusted issuer or JWKS URL on plain http:// that is not a loopback host: its keys are never fetched.
+- E031 a trusted issuer's JWKS URL (or, without one, its issuer URL, where discovery starts) on plain http://
+  that is not a loopback host: its keys are never fetched.
 - W030 a verify-only service (trusted issuers, no key files of its own) mounts the sign-in routes: they answer 503.
 
 E001 to E007 and E030 are also raised as `ImproperlyConfigured` when Django starts: a server never runs with them.
@@ -358,17 +359,19 @@ def _check_verify_only() -> list[CheckMessage]:
 def _check_trusted_issuers() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for entry in ninja_simple_jwt_settings.JWT_TRUSTED_ISSUERS:
-        for what, url in (("issuer", entry.issuer), ("jwks_url", entry.jwks_url)):
-            if url is not None and url.startswith("http://") and not is_loopback_url(url):
-                messages.append(
-                    Error(
-                        _(
-                            "NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the %(what)s %(url)r on plain http: its "
-                            "keys are fetched over https only (plain http on loopback hosts only)."
-                        )
-                        % {"what": what, "url": url},
-                        hint=_("Use the https:// URL the provider publishes."),
-                        id="ninja_simple_jwt.E031",
+        # The URL the keys come from: the jwks_url, or else the issuer's discovery document. An issuer
+        # with a jwks_url is only a name, compared with the tokens' `iss`: its scheme fetches nothing.
+        what, url = ("issuer", entry.issuer) if entry.jwks_url is None else ("jwks_url", entry.jwks_url)
+        if url.startswith("http://") and not is_loopback_url(url):
+            messages.append(
+                Error(
+                    _(
+                        "NINJA_SIMPLE_JWT['JWT_TRUSTED_ISSUERS'] has the %(what)s %(url)r on plain http: its "
+                        "keys are fetched over https only (plain http on loopback hosts only)."
                     )
+                    % {"what": what, "url": url},
+                    hint=_("Use the https:// URL the provider publishes."),
+                    id="ninja_simple_jwt.E031",
                 )
+            )
     return messages

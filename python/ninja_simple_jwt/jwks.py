@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from ninja_simple_jwt.exceptions import InvalidKeyError
 from ninja_simple_jwt.jwt.key_retrieval import key_ring
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
-from ninja_simple_jwt.unavailable import keys_unavailable
+from ninja_simple_jwt.unavailable import keys_unavailable, unavailable_response
 
 __all__ = ["jwks_view", "openid_configuration_view"]
 
@@ -32,8 +32,7 @@ def jwks_view(request: HttpRequest) -> JsonResponse:
     try:
         jwks = key_ring.key_set().jwks()
     except InvalidKeyError as e:
-        error = keys_unavailable(e)
-        return JsonResponse({"detail": error.message}, status=error.status_code)
+        return unavailable_response(keys_unavailable(e).message)
     response = JsonResponse(jwks)
     max_age = int(ninja_simple_jwt_settings.JWKS_MAX_AGE.total_seconds())
     patch_cache_control(response, public=True, max_age=max_age)

@@ -312,11 +312,8 @@ fn encode_token<'py>(
     if let Some(exp) = exp {
         registered.exp = exp;
     }
-    if !key_set.0.can_sign() {
-        // Before the claims are converted: a key set that cannot sign says so whatever the payload holds.
-        return Err(Error::InvalidKey("the key set has no private key to sign with".into()).into());
-    }
-    let mut claims = key_set.0.claims(&registered, type_name);
+    // Before the payload is converted: a key set that cannot sign says so whatever the payload holds.
+    let mut claims = key_set.0.claims(&registered, type_name)?;
     write_claims(&mut claims, payload, default)?;
     let extra_header = match headers {
         Some(h) if !h.is_empty() => Some(

@@ -200,7 +200,9 @@ def test_redis_stopped_is_503_though_the_session_was_read_live(client: Client, u
         tokens = sign_in(client)
         with redis.Redis(port=port) as redis_client:
             read_live(client, tokens["access"], redis_client)
-    assert client.get(ME, **bearer(tokens["access"])).status_code == 503
+    response = client.get(ME, **bearer(tokens["access"]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
 
 
 def test_other_caches_have_no_channel(settings: Any) -> None:

@@ -164,6 +164,7 @@ def test_a_route_that_loads_the_user_answers_503_when_the_database_is_down(clien
     with database_down():
         response = client.get("/api/from-db/me", **bearer(tokens["access"]))
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert "database" in response.json()["detail"]
 
 

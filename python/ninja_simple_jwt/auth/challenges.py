@@ -1,10 +1,11 @@
 """RFC 6750 §3 answers: `WWW-Authenticate: Bearer` on every 401 of a route `HttpJwtAuth` guards, with
-`error="invalid_token"` when a token was given, and `error="insufficient_scope"` on a 403 for a scope.
+`error="invalid_token"` when a token was given, and `error="insufficient_scope"` on a 403 for a scope; and
+`Retry-After` on its 503s (keys, a database or a cache that cannot be used).
 
-django-ninja builds the 401 itself (`AuthenticationError` through the API's exception handlers), with no
+django-ninja builds these answers itself (an `HttpError` through the API's exception handlers), with no
 way for an auth class to add a header, whether `authenticate` returns None or raises. So `HttpJwtAuth`
-leaves its challenge on the request, and `BearerChallengeMiddleware` writes it onto a 401 or 403 answer
-that has none. Add the middleware to MIDDLEWARE (anywhere; it reads only the response).
+leaves what to add on the request, and `BearerChallengeMiddleware` writes it onto the answer when that
+has none. Add the middleware to MIDDLEWARE (anywhere; it reads only the response).
 """
 
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,6 +16,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 __all__ = [
     "CHALLENGE_ATTRIBUTE",
+    "RETRY_AFTER_ATTRIBUTE",
     "BearerChallengeMiddleware",
     "add_challenge",
     "insufficient_scope",
@@ -23,6 +25,8 @@ __all__ = [
 ]
 
 CHALLENGE_ATTRIBUTE = "_ninja_simple_jwt_challenge"
+# Seconds a 503 of `HttpJwtAuth` asks the client to wait.
+RETRY_AFTER_ATTRIBUTE = "_ninja_simple_jwt_retry_after"
 
 
 def no_token() -> tuple[int, str]:
@@ -41,7 +45,11 @@ def insufficient_scope(scopes: Iterable[str]) -> tuple[int, str]:
 
 
 def add_challenge(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    """Writes the challenge `HttpJwtAuth` left on the request onto a 401 or 403 answer without one."""
+    """Writes the challenge `HttpJwtAuth` left on the request onto a 401 or 403 answer without one, and
+    the `Retry-After` it asked for onto a 503 without one."""
+    retry_after = getattr(request, RETRY_AFTER_ATTRIBUTE, None)
+    if retry_after is not None and response.status_code == 503 and not response.has_header("Retry-After"):
+        response["Retry-After"] = str(retry_after)
     challenge = getattr(request, CHALLENGE_ATTRIBUTE, None)
     if challenge is not None and response.status_code in (401, 403) and not response.has_header("WWW-Authenticate"):
         status, value = challenge
@@ -53,7 +61,8 @@ def add_challenge(request: HttpRequest, response: HttpResponseBase) -> HttpRespo
 
 
 class BearerChallengeMiddleware:
-    """Adds RFC 6750's `WWW-Authenticate` to the 401s and scope 403s of routes `HttpJwtAuth` guards."""
+    """Adds RFC 6750's `WWW-Authenticate` to the 401s and scope 403s of routes `HttpJwtAuth` guards, and
+    `Retry-After` to their 503s."""
 
     sync_capable = True
     async_capable = True

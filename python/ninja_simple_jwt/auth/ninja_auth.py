@@ -15,7 +15,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 from ninja.security.http import DecodeError
 
-from ninja_simple_jwt.auth.challenges import CHALLENGE_ATTRIBUTE, insufficient_scope, invalid_token, no_token
+from ninja_simple_jwt.auth.challenges import (
+    CHALLENGE_ATTRIBUTE,
+    RETRY_AFTER_ATTRIBUTE,
+    insufficient_scope,
+    invalid_token,
+    no_token,
+)
 from ninja_simple_jwt.auth.token_user import TokenUser, load_user, token_user_class
 from ninja_simple_jwt.database import DATABASE_UNAVAILABLE, log_database_error
 from ninja_simple_jwt.exceptions import (
@@ -27,7 +33,7 @@ from ninja_simple_jwt.exceptions import (
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, decode_token_from_memory
 from ninja_simple_jwt.sessions.revocation import check_not_revoked, known_not_revoked
 from ninja_simple_jwt.settings import ninja_simple_jwt_settings
-from ninja_simple_jwt.unavailable import keys_unavailable
+from ninja_simple_jwt.unavailable import RETRY_AFTER, keys_unavailable
 from ninja_simple_jwt.users import claim_attributes, id_claim
 
 __all__ = ["HttpJwtAuth", "TokenUser", "granted_scopes", "of_trusted_issuer"]
@@ -200,7 +206,8 @@ def of_trusted_issuer(claims: dict[str, Any]) -> bool:
 @contextmanager
 def _answers(request: HttpRequest) -> Iterator[None]:
     """Turns what verifying raises into the answer: 401 for a refused token (the reason to the debug log,
-    the RFC 6750 challenge on the request), 503 for keys or a database that cannot be used."""
+    the RFC 6750 challenge on the request), 503 for keys, a database or a cache that cannot be used (with
+    `Retry-After` asked of the middleware)."""
     try:
         yield
     except InvalidTokenError as e:
@@ -208,9 +215,19 @@ def _answers(request: HttpRequest) -> Iterator[None]:
         setattr(request, CHALLENGE_ATTRIBUTE, invalid_token())
         raise AuthenticationError() from e
     except KeysUnavailableError:
-        raise HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE)) from None  # the fetch logged why, once per outage
+        raise _unavailable(request, HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE))) from None  # logged once
     except InvalidKeyError as e:
-        raise keys_unavailable(e) from None
+        raise _unavailable(request, keys_unavailable(e)) from None
     except DatabaseError as e:  # reading the user (load_user): a 503 to retry, not a 500
         log_database_error(e)
-        raise HttpError(503, str(DATABASE_UNAVAILABLE)) from None
+        raise _unavailable(request, HttpError(503, str(DATABASE_UNAVAILABLE))) from None
+    except HttpError as e:  # the revocation cache cannot be reached
+        if e.status_code == 503:
+            _unavailable(request, e)
+        raise
+
+
+def _unavailable(request: HttpRequest, error: HttpError) -> HttpError:
+    """`error`, a 503, after asking `BearerChallengeMiddleware` to add `Retry-After` to the answer."""
+    setattr(request, RETRY_AFTER_ATTRIBUTE, RETRY_AFTER)
+    return error

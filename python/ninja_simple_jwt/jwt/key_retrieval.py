@@ -239,6 +239,8 @@ class KeyRing:
         self._sources: _Sources | None = None
         self._next_read_at = 0.0  # time.monotonic() after which the sources are read again
         self._unknown_kid_read_at = float("-inf")
+        # Why the last read found no usable keys, and until when that answer stands (time.monotonic()).
+        self._failed: tuple[InvalidKeyError, float] | None = None
 
     def key_set(self) -> KeySet:
         """The current key set, read again first if JWT_KEY_RELOAD_INTERVAL has passed."""
@@ -247,9 +249,23 @@ class KeyRing:
             return key_set
         with self._lock:
             if self._set is None or time.monotonic() >= self._next_read_at:
-                self._read()
+                self._read_or_fail()
             assert self._set is not None
             return self._set
+
+    def _read_or_fail(self) -> None:
+        """`_read()`, except that a read that found no usable keys is not repeated for
+        UNKNOWN_KID_RELOAD_GAP: a service without keys of its own (it verifies trusted issuers' tokens)
+        would read the storage for every token that claims to be its own. Called with the lock held."""
+        if self._failed is not None and time.monotonic() < self._failed[1]:
+            error = self._failed[0]
+            raise type(error)(*error.args)
+        try:
+            self._read()
+        except InvalidKeyError as e:
+            self._failed = (e, time.monotonic() + UNKNOWN_KID_RELOAD_GAP)
+            raise
+        self._failed = None
 
     def current(self) -> KeySet | None:
         """The key set if it is in memory and no read of the sources is due; None otherwise.
@@ -284,6 +300,7 @@ class KeyRing:
             self._set = None
             self._sources = None
             self._unknown_kid_read_at = float("-inf")
+            self._failed = None
 
     @staticmethod
     def _interval() -> float:

@@ -3,11 +3,13 @@ every other call to the Python functions that hold the rules; both answer alike.
 
 import contextlib
 import datetime as dt
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
+import jwt
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
@@ -37,7 +39,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
-        self.api = self.verifier = _core.TokenApi(
+        self.api_arguments = (
             self._wrap("encode", token_operations._encode_token),
             self._wrap("decode", token_operations._decode_token),
             self._wrap("from_memory", token_operations._decode_token_from_memory),
@@ -50,6 +52,7 @@ class Recorder:
             key_ring,
             ninja_simple_jwt_settings,
         )
+        self.api = self.verifier = _core.TokenApi(*self.api_arguments)
 
     def _wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def recorded(*args: Any, **kwargs: Any) -> Any:
@@ -226,6 +229,41 @@ def test_other_arguments_to_sign_go_to_the_python_function(
     token, claims = recorder.api.encode_token(payload, token_type, **extra)
     assert recorder.api.decode_token(token, ACCESS)["user_id"] == claims["user_id"] == 1
     assert recorder.calls == ["encode"]
+
+
+def test_encode_token_keeps_the_original_signature(recorder: Recorder) -> None:
+    # A builtin function of the core's (METH_FASTCALL), with the Python function's parameters.
+    assert str(inspect.signature(encode_token)) == "(payload, token_type, json_encoder=None, **additional_headers)"
+    assert encode_token.__doc__ and encode_token.__doc__.startswith("Signs `payload`")
+    encode_token({"user_id": 1}, ACCESS)
+    token, _ = recorder.api.encode_token({"user_id": 1}, ACCESS, None)  # json_encoder=None, by position
+    assert recorder.calls == []
+    assert recorder.api.decode_token(token, ACCESS)["user_id"] == 1
+
+
+def test_arguments_reach_the_python_function_as_given(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[Any, ...]] = []
+    encode = token_operations._encode_token
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append((args, kwargs))
+        return encode(*args, **kwargs)
+
+    recorder.api = _core.TokenApi(spy, *recorder.api_arguments[1:])
+    payload = {"user_id": 1}
+    token, _ = recorder.api.encode_token(payload, ACCESS, Encoder, x5t="header")
+    recorder.api.encode_token(payload, token_type=REFRESH)
+    recorder.api.encode_token(payload, ACCESS, Encoder)
+    assert seen == [
+        ((payload, ACCESS, Encoder), {"x5t": "header"}),
+        ((payload,), {"token_type": REFRESH}),
+        ((payload, ACCESS, Encoder), {}),
+    ]
+    assert jwt.get_unverified_header(token)["x5t"] == "header"
+    with pytest.raises(TypeError, match="token_type"):
+        recorder.api.encode_token(payload)
+    with pytest.raises(TypeError):
+        recorder.api.encode_token(payload, ACCESS, None, "one too many")
 
 
 def test_signing_before_the_encoder_is_imported_or_after_a_reload_goes_to_python(recorder: Recorder) -> None:

@@ -5,7 +5,7 @@ Private: use the package's API.
 
 from collections.abc import Callable, Mapping, Sequence
 from json import JSONEncoder
-from typing import Any, final
+from typing import Any, Protocol, final
 
 __all__ = [
     "REMEMBERED_TOKENS",
@@ -105,6 +105,15 @@ class KeySet:
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The public keys as a JWK Set, the current key first."""
 
+class _EncodeToken(Protocol):
+    def __call__(
+        self,
+        payload: Mapping[str, Any],
+        token_type: str,
+        json_encoder: type[JSONEncoder] | None = None,
+        **additional_headers: Any,
+    ) -> tuple[str, dict[str, Any]]: ...
+
 @final
 class TokenApi:
     """`token_operations`' public `encode_token`, `decode_token` and `decode_token_from_memory`: what the
@@ -125,13 +134,9 @@ class TokenApi:
         key_ring: Any,
         settings: Any,
     ) -> TokenApi: ...
-    def encode_token(
-        self,
-        payload: Mapping[str, Any],
-        token_type: str,
-        json_encoder: type[JSONEncoder] | None = None,
-        **additional_headers: Any,
-    ) -> tuple[str, dict[str, Any]]: ...
+    @property
+    def encode_token(self) -> _EncodeToken:
+        """A builtin function (METH_FASTCALL) bound to this object."""
     def decode_token(self, token: str | bytes, token_type: str | None, verify: bool = True) -> dict[str, Any]: ...
     def decode_token_from_memory(self, token: str | bytes, token_type: str | None) -> dict[str, Any] | None: ...
 

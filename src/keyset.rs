@@ -172,9 +172,20 @@ impl KeySet {
     /// claims; returns the payload's JSON text. A token verified before skips the signature; its claims
     /// are checked again.
     pub fn verify(&self, token: &str, expect: &Expectations) -> Result<Arc<[u8]>> {
+        let (payload, new) = self.signed_payload(token)?;
+        token::validate(&payload, expect, &self.rules)?;
+        if new {
+            self.remember(token, &payload);
+        }
+        Ok(payload)
+    }
+
+    /// The payload's JSON text of a token whose signature verifies with the key its `kid` names (the
+    /// current key if it names none), its claims not checked: [`token::check`] them with [`KeySet::rules`]
+    /// before anything else, then [`KeySet::remember`] the token if it is new (true here).
+    pub fn signed_payload(&self, token: &str) -> Result<(Arc<[u8]>, bool)> {
         if let Some(payload) = self.remembered.get(token) {
-            token::validate(&payload, expect, &self.rules)?;
-            return Ok(payload);
+            return Ok((payload, false));
         }
         let parts = token::split(token)?;
         let key = match self.headers.iter().position(|h| h == parts.header_b64()) {
@@ -190,11 +201,13 @@ impl KeySet {
                 key
             }
         };
-        let payload = parts.verify(key)?;
-        token::validate(&payload, expect, &self.rules)?;
-        let payload: Arc<[u8]> = payload.into();
-        self.remembered.insert(token, Arc::clone(&payload));
-        Ok(payload)
+        Ok((parts.verify(key)?.into(), true))
+    }
+
+    /// Remembers a token whose signature verified and whose claims passed, so that verifying it again
+    /// skips the signature.
+    pub fn remember(&self, token: &str, payload: &Arc<[u8]>) {
+        self.remembered.insert(token, Arc::clone(payload));
     }
 
     fn find(&self, kid: &str) -> Option<&VerifyingKey> {

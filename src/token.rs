@@ -290,6 +290,17 @@ pub enum Field<'a> {
 }
 
 impl Field<'_> {
+    /// The field, its text copied.
+    pub fn into_owned(self) -> Field<'static> {
+        match self {
+            Field::Absent => Field::Absent,
+            Field::Str(text) => Field::Str(Cow::Owned(text.into_owned())),
+            Field::Num(n) => Field::Num(n),
+            Field::List(items) => Field::List(items.into_iter().map(Field::into_owned).collect()),
+            Field::Other => Field::Other,
+        }
+    }
+
     fn as_str(&self) -> Option<&str> {
         match self {
             Field::Str(text) => Some(text),
@@ -384,28 +395,87 @@ struct HeaderFields<'a> {
     x5c: Field<'a>,
 }
 
-/// The claims the checks read. A claim named twice is refused: two readers must not disagree on it.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The claims the checks read. Named twice, the last one counts, as in the dict of claims: the Python
+/// layer reads them from that dict (by [`ClaimFields::index`]), and serde from the JSON text.
+#[derive(Default)]
 pub struct ClaimFields<'a> {
-    #[serde(borrow)]
     exp: Field<'a>,
-    #[serde(borrow)]
     iat: Field<'a>,
-    #[serde(borrow)]
     nbf: Field<'a>,
-    #[serde(borrow)]
     jti: Field<'a>,
-    #[serde(borrow)]
     token_type: Field<'a>,
-    #[serde(borrow)]
     token_use: Field<'a>,
-    #[serde(borrow)]
     iss: Field<'a>,
-    #[serde(borrow)]
     aud: Field<'a>,
-    #[serde(borrow)]
     client_id: Field<'a>,
+}
+
+impl<'a> ClaimFields<'a> {
+    /// How many claims the checks read.
+    pub const COUNT: usize = 9;
+
+    /// The index (below [`ClaimFields::COUNT`]) of the claim `name`, if the checks read it.
+    pub fn index(name: &str) -> Option<usize> {
+        Some(match name {
+            "exp" => 0,
+            "iat" => 1,
+            "nbf" => 2,
+            "jti" => 3,
+            "token_type" => 4,
+            "token_use" => 5,
+            "iss" => 6,
+            "aud" => 7,
+            "client_id" => 8,
+            _ => return None,
+        })
+    }
+
+    /// The field of the claim at `index`.
+    pub fn slot(&mut self, index: usize) -> &mut Field<'a> {
+        match index {
+            0 => &mut self.exp,
+            1 => &mut self.iat,
+            2 => &mut self.nbf,
+            3 => &mut self.jti,
+            4 => &mut self.token_type,
+            5 => &mut self.token_use,
+            6 => &mut self.iss,
+            7 => &mut self.aud,
+            8 => &mut self.client_id,
+            _ => unreachable!("a claim index is below ClaimFields::COUNT"),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ClaimFields<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct ClaimsVisitor<'a>(std::marker::PhantomData<ClaimFields<'a>>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for ClaimsVisitor<'a> {
+            type Value = ClaimFields<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<ClaimFields<'a>, A::Error> {
+                let mut claims = ClaimFields::default();
+                while let Some(name) = map.next_key::<Field<'de>>()? {
+                    match name.as_str().and_then(ClaimFields::index) {
+                        Some(i) => *claims.slot(i) = map.next_value()?,
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(claims)
+            }
+        }
+
+        deserializer.deserialize_map(ClaimsVisitor(std::marker::PhantomData))
+    }
 }
 
 /// The JSON text of a header or a payload: base64url-decoded, UTF-8, and starting as an object does.
@@ -423,11 +493,13 @@ fn json_part(part_b64: &str, what: &str) -> Result<Vec<u8>> {
 /// The fields of a header's or a payload's JSON text that `T` names.
 fn fields<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<T> {
     serde_json::from_slice(json).map_err(|e| {
-        Error::Decode(if e.is_data() {
-            format!("the {what} names a field twice")
-        } else {
-            format!("the {what} is not a JSON object")
-        })
+        Error::Decode(
+            if e.is_data() && e.to_string().starts_with("duplicate field") {
+                format!("the {what} names a field twice")
+            } else {
+                format!("the {what} is not a JSON object")
+            },
+        )
     })
 }
 
@@ -647,11 +719,14 @@ pub fn issuer_and_kid(token: &str) -> Result<(Option<String>, Option<String>)> {
     Ok((iss, kid))
 }
 
-/// Checks the claims of a token whose signature passed (its payload's JSON text): `exp` (required),
-/// `iat`, `nbf`, then the key set's `rules` (`iss`, `aud`), then `jti` and `token_type` (for this
-/// project's own tokens).
+/// Checks the claims of a token whose signature passed (its payload's JSON text); see [`check`].
 pub fn validate(payload: &[u8], expect: &Expectations, rules: &ClaimRules) -> Result<()> {
-    let claims: ClaimFields = fields(payload, "payload")?;
+    check(&fields(payload, "payload")?, expect, rules)
+}
+
+/// Checks the claims of a token whose signature passed: `exp` (required), `iat`, `nbf`, then the key
+/// set's `rules` (`iss`, `aud`), then `jti` and `token_type` (for this project's own tokens).
+pub fn check(claims: &ClaimFields, expect: &Expectations, rules: &ClaimRules) -> Result<()> {
     let exp = match claims.exp.date() {
         None => return Err(Error::MissingClaim("exp")),
         Some(Err(())) => {
@@ -678,7 +753,7 @@ pub fn validate(payload: &[u8], expect: &Expectations, rules: &ClaimRules) -> Re
         Some(Ok(nbf)) if nbf > expect.now + expect.leeway => return Err(Error::Immature("nbf")),
         _ => {}
     }
-    rules.check(&claims, expect)?;
+    rules.check(claims, expect)?;
     if rules.foreign {
         return Ok(());
     }
@@ -858,6 +933,23 @@ mod tests {
         c.insert("nbf".into(), json!(NOW + 5));
         assert_eq!(check(&sign(&c), NOW).unwrap_err(), Error::Immature("nbf"));
         assert!(check(&sign(&c), NOW + 5).is_ok());
+    }
+
+    #[test]
+    fn a_claim_named_twice_counts_once_the_last() {
+        let text = String::from_utf8(json(&access_claims())).unwrap();
+        let named_again = |first: i64, last: i64| {
+            let open = &text[..text.len() - 1];
+            format!("{open},\"exp\":{first},\"exp\":{last}}}")
+        };
+        let rules = ClaimRules::default();
+        let live = named_again(NOW - 100, NOW + 100);
+        assert!(validate(live.as_bytes(), &expect(NOW), &rules).is_ok());
+        let expired = named_again(NOW + 100, NOW - 100);
+        assert_eq!(
+            validate(expired.as_bytes(), &expect(NOW), &rules).unwrap_err(),
+            Error::Expired
+        );
     }
 
     #[test]

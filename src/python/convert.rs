@@ -11,7 +11,9 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::errors::EncodeError;
 use crate::error::Error;
-use crate::token::{write_json, Claims, ClaimsJson};
+use crate::token::{
+    self, write_json, ClaimFields, ClaimRules, Claims, ClaimsJson, Expectations, Field,
+};
 
 /// Deeper nesting is refused; Python's encoder would report a circular reference or recurse as deep.
 const MAX_DEPTH: usize = 64;
@@ -174,4 +176,57 @@ pub fn dict_from_map<'py>(py: Python<'py>, map: &Claims) -> PyResult<Bound<'py, 
     let mut json = Vec::with_capacity(512);
     write_json(&mut json, map);
     dict_from_json(py, &json)
+}
+
+/// Checks the claims of a verified token's dict (`dict_from_json`'s) as [`token::check`] does: from the
+/// very values the caller gets, with no second parse of the JSON text.
+pub fn check_claims(
+    claims: &Bound<'_, PyDict>,
+    expect: &Expectations,
+    rules: &ClaimRules,
+) -> PyResult<()> {
+    let mut values: [Option<Bound<'_, PyAny>>; ClaimFields::COUNT] = Default::default();
+    for (name, value) in claims.iter() {
+        // jiter made the dict: every name is a str.
+        let index = name
+            .cast::<PyString>()
+            .ok()
+            .and_then(|name| ClaimFields::index(name.to_str().ok()?));
+        if let Some(i) = index {
+            values[i] = Some(value);
+        }
+    }
+    let mut fields = ClaimFields::default();
+    for (i, value) in values.iter().enumerate() {
+        if let Some(value) = value {
+            *fields.slot(i) = field(value);
+        }
+    }
+    Ok(token::check(&fields, expect, rules)?)
+}
+
+/// A JSON value as the checks read it (jiter made it: only str, int, float, bool, None, list and dict).
+fn field<'a>(value: &'a Bound<'_, PyAny>) -> Field<'a> {
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        // A str is UTF-8 unless it holds a lone surrogate, which no checked claim may.
+        return text
+            .to_str()
+            .map_or(Field::Other, |text| Field::Str(Cow::Borrowed(text)));
+    }
+    if value.is_exact_instance_of::<PyInt>() {
+        // Wider than 64 bits (jiter reads big integers exactly): its sign's infinity, which the time
+        // checks decide as they would the number.
+        return Field::Num(match value.extract::<i64>() {
+            Ok(n) => n as f64,
+            Err(_) if value.lt(0).unwrap_or(false) => f64::NEG_INFINITY,
+            Err(_) => f64::INFINITY,
+        });
+    }
+    if let Ok(number) = value.cast_exact::<PyFloat>() {
+        return Field::Num(number.value());
+    }
+    if let Ok(list) = value.cast_exact::<PyList>() {
+        return Field::List(list.iter().map(|item| field(&item).into_owned()).collect());
+    }
+    Field::Other // True, False, None, an object
 }

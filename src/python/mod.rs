@@ -18,7 +18,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::error::{catch_panics, Error};
 use crate::token::{ClaimRules, Claims, Expectations, Registered};
 use crate::{keys, keyset, token};
-use convert::{dict_from_json, dict_from_map, object_json, write_claims};
+use convert::{check_claims, dict_from_json, dict_from_map, object_json, write_claims};
 
 fn key_refused() -> Error {
     Error::InvalidKey("the key could not be processed".into())
@@ -356,8 +356,14 @@ fn decode_token<'py>(
         now,
         leeway,
     };
-    let payload = py.detach(|| catch_panics(token_refused, || key_set.0.verify(token, &expect)))?;
-    dict_from_json(py, &payload)
+    let (payload, new) =
+        py.detach(|| catch_panics(token_refused, || key_set.0.signed_payload(token)))?;
+    let claims = dict_from_json(py, &payload)?;
+    check_claims(&claims, &expect, key_set.0.rules())?;
+    if new {
+        key_set.0.remember(token, &payload);
+    }
+    Ok(claims)
 }
 
 /// The token's `iss` and header `kid` (None where absent), read without any check: they choose the key

@@ -14,8 +14,8 @@ from typing import Any
 import jwt
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
@@ -241,6 +241,23 @@ class TestDecode:
             assert decode_token(signed(bad, claims[claim]), TokenTypes.ACCESS) == claims
             with pytest.raises(exceptions.InvalidTokenError):
                 decode_token(signed(claims[claim], bad), TokenTypes.ACCESS)
+
+    def test_a_header_that_names_a_field_twice_is_refused(self, keys: tuple[bytes, bytes]) -> None:
+        key = serialization.load_pem_private_key(keys[0], password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+
+        def part(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        def signed(header: bytes) -> str:
+            signing_input = f"{part(header)}.{part(json.dumps(full_claims()).encode())}"
+            signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+            return f"{signing_input}.{part(signature)}"
+
+        with freeze_time(NOW):
+            assert decode_token(signed(b'{"alg": "RS256"}'), TokenTypes.ACCESS)["token_type"] == "access"
+            with pytest.raises(exceptions.DecodeError, match="names a field twice"):
+                decode_token(signed(b'{"alg": "RS256", "alg": "RS256"}'), TokenTypes.ACCESS)
 
     def test_another_key_fails_the_signature(self) -> None:
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -1,15 +1,15 @@
-//! Keys: parsed once from PEM into aws-lc-rs objects that sign or verify, each pinned to one algorithm
+//! Keys: parsed and validated once from PEM or JWK (by aws-lc-rs and the `rsa` crate's encoders), held
+//! as the aws-lc objects that sign or verify (see [`crate::primitives`]), each pinned to one algorithm
 //! (RS256 for RSA, ES256 for P-256, EdDSA for Ed25519), named by its RFC 7638 thumbprint, and generated.
 
 use std::fmt;
 use std::str::FromStr;
 
-use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use aws_lc_rs::encoding::{AsBigEndian, AsDer, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, Ed25519KeyPair, KeyPair, ParsedPublicKey, RsaKeyPair, VerificationAlgorithm,
-    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, RSA_PKCS1_2048_8192_SHA256,
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING,
     RSA_PKCS1_SHA256,
 };
 use base64_simd::URL_SAFE_NO_PAD;
@@ -24,6 +24,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::primitives::{ed25519_verify, Ed25519Secret, P256Key, RsaPublicKey};
 
 /// The signature algorithms of this package: one for each kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,14 +44,6 @@ impl Algorithm {
             Algorithm::RS256 => "RS256",
             Algorithm::ES256 => "ES256",
             Algorithm::EdDSA => "EdDSA",
-        }
-    }
-
-    fn verification(self) -> &'static dyn VerificationAlgorithm {
-        match self {
-            Algorithm::RS256 => &RSA_PKCS1_2048_8192_SHA256,
-            Algorithm::ES256 => &ECDSA_P256_SHA256_FIXED,
-            Algorithm::EdDSA => &ED25519,
         }
     }
 
@@ -110,10 +103,17 @@ fn decode_pem(data: &[u8], what: &str) -> Result<(String, Vec<u8>)> {
     Ok((label.to_owned(), der))
 }
 
+/// What verifies a signature, one kind for each algorithm.
+enum Public {
+    Rsa(RsaPublicKey),
+    P256(P256Key),
+    Ed25519([u8; 32]),
+}
+
 /// A public key, parsed once, that verifies one algorithm; named by its RFC 7638 thumbprint.
 pub struct VerifyingKey {
     algorithm: Algorithm,
-    key: ParsedPublicKey,
+    key: Public,
     /// The public JWK members that identify the key (RFC 7638 §3.2), in lexicographic order.
     members: Map<String, Value>,
     kid: String,
@@ -304,10 +304,15 @@ impl VerifyingKey {
         Self::new(Algorithm::RS256, der.as_bytes(), members)
     }
 
+    /// `key_bytes`: a PKCS#1 `RSAPublicKey` (RS256), an uncompressed point (ES256), or the 32 bytes of
+    /// an Ed25519 key (EdDSA).
     fn new(algorithm: Algorithm, key_bytes: &[u8], members: Map<String, Value>) -> Result<Self> {
-        let key = ParsedPublicKey::new(algorithm.verification(), key_bytes).map_err(|e| {
-            Error::InvalidKey(format!("the {algorithm} public key was rejected ({e})"))
-        })?;
+        let key = match algorithm {
+            Algorithm::RS256 => RsaPublicKey::from_pkcs1_der(key_bytes).map(Public::Rsa),
+            Algorithm::ES256 => P256Key::from_point(key_bytes).map(Public::P256),
+            Algorithm::EdDSA => key_bytes.try_into().ok().map(Public::Ed25519),
+        }
+        .ok_or_else(|| Error::InvalidKey(format!("the {algorithm} public key was rejected")))?;
         // RFC 7638: SHA-256 of the required members, sorted, with no white space.
         let canonical = serde_json::to_vec(&members)
             .map_err(|_| Error::InvalidKey("cannot encode the key's JWK".into()))?;
@@ -347,11 +352,23 @@ impl VerifyingKey {
 
     /// Whether `signature` is this key's signature of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.key.verify_sig(message, signature).is_ok()
+        match &self.key {
+            Public::Rsa(key) => key.verify(message, signature),
+            Public::P256(key) => key.verify(message, signature),
+            Public::Ed25519(key) => ed25519_verify(key, message, signature),
+        }
     }
 }
 
+/// What signs, one kind for each algorithm. RSA signs through aws-lc-rs (see `primitives`).
 enum Private {
+    Rsa(RsaKeyPair),
+    P256(P256Key),
+    Ed25519(Ed25519Secret),
+}
+
+/// A private key as aws-lc-rs parsed and checked it.
+enum Parsed {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
@@ -377,11 +394,11 @@ impl SigningKey {
                 "the {algorithm} private key was rejected ({e}){need}"
             ))
         };
-        let private = match label.as_str() {
-            "RSA PRIVATE KEY" => Private::Rsa(
+        let parsed = match label.as_str() {
+            "RSA PRIVATE KEY" => Parsed::Rsa(
                 RsaKeyPair::from_der(&der).map_err(|e| rejected(Algorithm::RS256, &e))?,
             ),
-            "EC PRIVATE KEY" => Private::Ecdsa(
+            "EC PRIVATE KEY" => Parsed::Ecdsa(
                 EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
                     .map_err(|e| rejected(Algorithm::ES256, &e))?,
             ),
@@ -394,13 +411,13 @@ impl SigningKey {
                 })?;
                 match algorithm_of(oid, curve)? {
                     a @ Algorithm::RS256 => {
-                        Private::Rsa(RsaKeyPair::from_pkcs8(&der).map_err(|e| rejected(a, &e))?)
+                        Parsed::Rsa(RsaKeyPair::from_pkcs8(&der).map_err(|e| rejected(a, &e))?)
                     }
-                    a @ Algorithm::ES256 => Private::Ecdsa(
+                    a @ Algorithm::ES256 => Parsed::Ecdsa(
                         EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
                             .map_err(|e| rejected(a, &e))?,
                     ),
-                    a @ Algorithm::EdDSA => Private::Ed25519(
+                    a @ Algorithm::EdDSA => Parsed::Ed25519(
                         Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der)
                             .map_err(|e| rejected(a, &e))?,
                     ),
@@ -422,13 +439,34 @@ impl SigningKey {
                 )));
             }
         };
-        let spki = match &private {
-            Private::Rsa(k) => k.public_key().as_der(),
-            Private::Ecdsa(k) => k.public_key().as_der(),
-            Private::Ed25519(k) => k.public_key().as_der(),
+        let spki = match &parsed {
+            Parsed::Rsa(k) => k.public_key().as_der(),
+            Parsed::Ecdsa(k) => k.public_key().as_der(),
+            Parsed::Ed25519(k) => k.public_key().as_der(),
         }
         .map_err(|_| Error::InvalidKey("cannot encode the private key's public half".into()))?;
         let public = VerifyingKey::from_spki_der(spki.as_ref())?;
+        let unusable = |algorithm: Algorithm| {
+            Error::InvalidKey(format!("the {algorithm} private key could not be loaded"))
+        };
+        let private = match parsed {
+            Parsed::Rsa(key) => Private::Rsa(key),
+            Parsed::Ecdsa(key) => Private::P256(
+                key.to_pkcs8v1()
+                    .ok()
+                    .and_then(|pkcs8| P256Key::from_pkcs8(pkcs8.as_ref()))
+                    .ok_or_else(|| unusable(Algorithm::ES256))?,
+            ),
+            Parsed::Ed25519(key) => {
+                let seed = key.seed().and_then(|seed| seed.as_be_bytes());
+                let seed = seed.as_ref().map(|seed| <&[u8; 32]>::try_from(seed.as_ref()));
+                let public: std::result::Result<&[u8; 32], _> = key.public_key().as_ref().try_into();
+                match (seed, public) {
+                    (Ok(Ok(seed)), Ok(public)) => Private::Ed25519(Ed25519Secret::new(seed, public)),
+                    _ => return Err(unusable(Algorithm::EdDSA)),
+                }
+            }
+        };
         log::debug!(target: crate::LOG_TARGET, "parsed a {} private key", public.algorithm());
         Ok(SigningKey { private, public })
     }
@@ -457,16 +495,8 @@ impl SigningKey {
                 .map_err(|_| failed())?;
                 Ok(signature)
             }
-            Private::Ecdsa(key) => Ok(key
-                .sign(&SystemRandom::new(), message)
-                .map_err(|_| failed())?
-                .as_ref()
-                .to_vec()),
-            Private::Ed25519(key) => Ok(key
-                .try_sign(message)
-                .map_err(|_| failed())?
-                .as_ref()
-                .to_vec()),
+            Private::P256(key) => key.sign(message).map(Vec::from).ok_or_else(failed),
+            Private::Ed25519(key) => key.sign(message).map(Vec::from).ok_or_else(failed),
         }
     }
 }

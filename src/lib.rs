@@ -2,9 +2,10 @@
 //! and verification with PyJWT's rules.
 //!
 //! The logic lives in plain Rust modules that know nothing of Python ([`keys`], [`keyset`], [`token`],
-//! [`error`]); `cargo test --no-default-features` tests them without libpython. With the `python`
-//! feature, the `python` module is the whole PyO3 layer: it converts values, maps errors to exception
-//! classes, and releases the GIL around the cryptography.
+//! [`error`], and [`primitives`], the calls into aws-lc that sign and verify); `cargo test
+//! --no-default-features` tests them without libpython. With the `python` feature, the `python` module
+//! is the whole PyO3 layer: it converts values, maps errors to exception classes, and releases the GIL
+//! around the cryptography.
 
 /// The logger name the core's log lines carry, in Rust and in Python's `logging`.
 pub const LOG_TARGET: &str = "ninja_simple_jwt.core";
@@ -12,6 +13,7 @@ pub const LOG_TARGET: &str = "ninja_simple_jwt.core";
 pub mod error;
 pub mod keys;
 pub mod keyset;
+pub mod primitives;
 pub mod token;
 
 #[cfg(all(feature = "python", not(feature = "fuzzing")))]

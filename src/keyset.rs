@@ -136,6 +136,13 @@ impl KeySet {
         self.signer.is_some()
     }
 
+    /// Whether signing takes hundreds of microseconds, not tens: an RSA key's.
+    pub fn signs_slowly(&self) -> bool {
+        self.signer
+            .as_ref()
+            .is_some_and(|signer| signer.algorithm() == Algorithm::RS256)
+    }
+
     /// The current key's private half, or the error that says there is none.
     fn signer(&self) -> Result<&SigningKey> {
         self.signer

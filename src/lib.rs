@@ -5,7 +5,7 @@
 //! [`error`], and [`primitives`], the calls into aws-lc that sign and verify); `cargo test
 //! --no-default-features` tests them without libpython. With the `python` feature, the `python` module
 //! is the whole PyO3 layer: it converts values, maps errors to exception classes, and releases the GIL
-//! around the cryptography.
+//! around the long work (RSA signatures, keys).
 
 /// The logger name the core's log lines carry, in Rust and in Python's `logging`.
 pub const LOG_TARGET: &str = "ninja_simple_jwt.core";

@@ -73,6 +73,77 @@ def test_first_token_under_a_patched_clock_then_real_time(patch: str, tmp_path: 
     assert result.stdout.strip() == "ok"
 
 
+# A process that has loaded neither freezegun nor time-machine: the core reads the clocks itself, as
+# `time.time()` and `time.monotonic()` would, until something replaces those functions.
+CLOCKS_READ_BY_THE_CORE = """
+import base64, json, sys, time
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+import django
+from django.conf import settings
+from ninja_simple_jwt._core import generate_key_pair
+
+def write_keys():
+    private, public = generate_key_pair()
+    Path("jwt.pem").write_bytes(private)
+    Path("jwt.pub").write_bytes(public)
+
+write_keys()
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "ninja_simple_jwt"],
+    DATABASES={},
+    USE_TZ=True,
+    NINJA_SIMPLE_JWT={
+        "JWT_PRIVATE_KEY_PATH": "jwt.pem",
+        "JWT_PUBLIC_KEY_PATH": "jwt.pub",
+        "JWT_KEY_RELOAD_INTERVAL": timedelta(seconds=1),
+    },
+)
+django.setup()
+from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token
+assert "time_machine" not in sys.modules and "freezegun" not in sys.modules
+
+def kid(token):
+    header = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+
+# Wall-clock time, as time.time() has it.
+before = time.time()
+token, claims = encode_token({}, TokenTypes.ACCESS)
+after = time.time()
+assert int(before) <= claims["iat"] <= after, (before, claims["iat"], after)
+assert decode_token(token, TokenTypes.ACCESS)["iat"] == claims["iat"]
+# A time.time() patched by replacing it is asked, when signing and when checking `exp`.
+with mock.patch("time.time", return_value=1_900_000_000.75):
+    future, claims = encode_token({}, TokenTypes.ACCESS)
+    assert claims["iat"] == 1_900_000_000, claims
+    assert decode_token(future, TokenTypes.ACCESS)["iat"] == 1_900_000_000
+with mock.patch("time.time", return_value=1_900_000_000 + 3600):
+    try:
+        decode_token(future, TokenTypes.ACCESS)
+        raise AssertionError("an expired token passed")
+    except Exception as e:
+        assert type(e).__name__ == "ExpiredSignatureError", repr(e)
+# The key ring's reload interval runs on time.monotonic(): new keys on disk are read once it passes,
+# not before.
+first = kid(encode_token({}, TokenTypes.ACCESS)[0])
+write_keys()
+assert kid(encode_token({}, TokenTypes.ACCESS)[0]) == first
+time.sleep(1.2)
+assert kid(encode_token({}, TokenTypes.ACCESS)[0]) != first
+print("ok")
+"""
+
+
+def test_the_clocks_read_by_the_core_are_pythons(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CLOCKS_READ_BY_THE_CORE], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_without_compatible_with_the_seed_defaults_hold() -> None:
     s = ninja_simple_jwt_settings
     assert s.COMPATIBLE_WITH == "0.4"

@@ -395,9 +395,9 @@ impl SigningKey {
             ))
         };
         let parsed = match label.as_str() {
-            "RSA PRIVATE KEY" => Parsed::Rsa(
-                RsaKeyPair::from_der(&der).map_err(|e| rejected(Algorithm::RS256, &e))?,
-            ),
+            "RSA PRIVATE KEY" => {
+                Parsed::Rsa(RsaKeyPair::from_der(&der).map_err(|e| rejected(Algorithm::RS256, &e))?)
+            }
             "EC PRIVATE KEY" => Parsed::Ecdsa(
                 EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
                     .map_err(|e| rejected(Algorithm::ES256, &e))?,
@@ -459,10 +459,15 @@ impl SigningKey {
             ),
             Parsed::Ed25519(key) => {
                 let seed = key.seed().and_then(|seed| seed.as_be_bytes());
-                let seed = seed.as_ref().map(|seed| <&[u8; 32]>::try_from(seed.as_ref()));
-                let public: std::result::Result<&[u8; 32], _> = key.public_key().as_ref().try_into();
+                let seed = seed
+                    .as_ref()
+                    .map(|seed| <&[u8; 32]>::try_from(seed.as_ref()));
+                let public: std::result::Result<&[u8; 32], _> =
+                    key.public_key().as_ref().try_into();
                 match (seed, public) {
-                    (Ok(Ok(seed)), Ok(public)) => Private::Ed25519(Ed25519Secret::new(seed, public)),
+                    (Ok(Ok(seed)), Ok(public)) => {
+                        Private::Ed25519(Ed25519Secret::new(seed, public))
+                    }
                     _ => return Err(unusable(Algorithm::EdDSA)),
                 }
             }

@@ -308,7 +308,14 @@ mod tests {
     fn ed25519_signatures_agree_with_aws_lc_rs() {
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-        let seed: [u8; 32] = pair.seed().unwrap().as_be_bytes().unwrap().as_ref().try_into().unwrap();
+        let seed: [u8; 32] = pair
+            .seed()
+            .unwrap()
+            .as_be_bytes()
+            .unwrap()
+            .as_ref()
+            .try_into()
+            .unwrap();
         let public: [u8; 32] = pair.public_key().as_ref().try_into().unwrap();
         let ours = Ed25519Secret::new(&seed, &public);
         // Ed25519 is deterministic: the same bytes as aws-lc-rs's.
@@ -318,7 +325,11 @@ mod tests {
         assert!(!ed25519_verify(&public, &flipped(MESSAGE, 0), &signature));
         assert!(!ed25519_verify(&public, MESSAGE, &flipped(&signature, 40)));
         assert!(!ed25519_verify(&public, MESSAGE, &signature[..63]));
-        assert!(!ed25519_verify(&public, MESSAGE, &[signature.as_slice(), &[0]].concat()));
+        assert!(!ed25519_verify(
+            &public,
+            MESSAGE,
+            &[signature.as_slice(), &[0]].concat()
+        ));
     }
 
     #[test]

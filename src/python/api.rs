@@ -85,7 +85,9 @@ impl TokenApi {
         };
         let builtin = |name: &str| -> PyResult<Option<Py<PyAny>>> {
             let function = time.bind(py).getattr(name)?;
-            Ok(function.is_instance_of::<PyCFunction>().then(|| function.unbind()))
+            Ok(function
+                .is_instance_of::<PyCFunction>()
+                .then(|| function.unbind()))
         };
         let builtin_clocks = match (builtin("time")?, builtin("monotonic")?) {
             (Some(time), Some(monotonic)) if cfg!(target_os = "linux") => Some((time, monotonic)),
@@ -206,12 +208,14 @@ impl TokenApi {
         let next_read_at: f64 = attribute(key_ring, intern!(py, "_next_read_at"))?.extract()?;
         let time_function = attribute(time, intern!(py, "time"))?;
         let monotonic_function = attribute(time, intern!(py, "monotonic"))?;
-        let builtin = self.builtin_clocks.as_ref().is_some_and(|(t, m)| {
-            time_function.is(t) && monotonic_function.is(m)
-        }) && !self
-            .modules
-            .bind(py)
-            .contains(intern!(py, "time_machine"))?;
+        let builtin = self
+            .builtin_clocks
+            .as_ref()
+            .is_some_and(|(t, m)| time_function.is(t) && monotonic_function.is(m))
+            && !self
+                .modules
+                .bind(py)
+                .contains(intern!(py, "time_machine"))?;
         // Called without arguments: the limited API's method call would build an argument tuple.
         let read = |function: &Bound<'py, PyAny>, clock| -> PyResult<f64> {
             if builtin {
@@ -372,6 +376,7 @@ fn clock_seconds(clock: Clock) -> f64 {
     };
     // SAFETY: `now` is a valid timespec to write; both clocks exist on every Linux.
     unsafe { libc::clock_gettime(id, &mut now) };
+    #[allow(clippy::unnecessary_cast)] // 32 bits on some targets
     let nanoseconds = now.tv_sec as i64 * 1_000_000_000 + now.tv_nsec as i64;
     if nanoseconds % 1_000_000_000 == 0 {
         (nanoseconds / 1_000_000_000) as f64

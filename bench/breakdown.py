@@ -8,13 +8,21 @@ difference), the Python functions the public call hands other cases to (`_encode
 the public call as it was before `TokenApi`), the core's `decode_unverified` (base64, the payload parsed
 into a dict, no signature), and Django's clock (`clock_us`, `time.time()`, what the public call reads;
 `timezone_now_us`, what `timezone.now().timestamp()` would cost). The signature itself is the core's
-call less the rest; compare it with `openssl speed`. Medians of 41 short rounds, run in turn.
+call less the rest; compare it with `openssl speed` and with `cargo run --release --no-default-features
+--example primitives` (the signature work alone, in Rust). Medians of 41 short rounds, run in turn.
+
+Then, for one remembered token (no signature work), the public call and the core's call
+(`remembered_us`, `core_remembered_us`): their difference is what the public call reads (the clocks, the
+key ring, the settings) with warm caches; `after_verify_us` and `core_after_verify_us` make the same two
+calls each after verifying another token, as a server's requests come between other work: the same
+reads from colder caches.
 """
 
 import io
 import itertools
 import json
 import statistics
+from collections.abc import Iterator
 from typing import Any
 
 from micro import PAYLOAD, key_settings, rounds_us, setup_django
@@ -50,7 +58,49 @@ def timings() -> dict[str, float]:
         41,
         0.03,
     )
+    figures = {name: statistics.median(times) for name, times in rounds.items()}
+    return figures | remembered(itertools.cycle(tokens), key_set)
+
+
+def remembered(others: Iterator[str], plain_set: Any) -> dict[str, float]:
+    """The public call and the core's for a remembered token, alone and each after verifying one of
+    `others` with `plain_set` (which remembers none)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from ninja_simple_jwt import _core
+    from ninja_simple_jwt.jwt.key_retrieval import key_ring
+    from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token
+
+    access = TokenTypes.ACCESS
+    with override_settings(NINJA_SIMPLE_JWT={**settings.NINJA_SIMPLE_JWT, "JWT_REMEMBERED_TOKENS": 10}):
+        key_set = key_ring.signing_set()
+        token = encode_token(PAYLOAD, access)[0]
+        decode_token(token, access)  # remembered from now on
+        now = timezone_now()
+        rounds = rounds_us(
+            {
+                "remembered_us": lambda: decode_token(token, access),
+                "core_remembered_us": lambda: _core.decode_token(key_set, token, access, now, 10.0),
+                "after_verify_us": lambda: (
+                    _core.decode_token(plain_set, next(others), access, now, 10.0),
+                    decode_token(token, access),
+                ),
+                "core_after_verify_us": lambda: (
+                    _core.decode_token(plain_set, next(others), access, now, 10.0),
+                    _core.decode_token(key_set, token, access, now, 10.0),
+                ),
+            },
+            41,
+            0.03,
+        )
     return {name: statistics.median(times) for name, times in rounds.items()}
+
+
+def timezone_now() -> float:
+    from django.utils import timezone
+
+    return timezone.now().timestamp()
 
 
 def main() -> dict[str, Any]:

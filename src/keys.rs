@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use aws_lc_rs::encoding::{AsBigEndian, AsDer, PublicKeyX509Der};
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
@@ -457,20 +457,13 @@ impl SigningKey {
                     .and_then(|pkcs8| P256Key::from_pkcs8(pkcs8.as_ref()))
                     .ok_or_else(|| unusable(Algorithm::ES256))?,
             ),
-            Parsed::Ed25519(key) => {
-                let seed = key.seed().and_then(|seed| seed.as_be_bytes());
-                let seed = seed
-                    .as_ref()
-                    .map(|seed| <&[u8; 32]>::try_from(seed.as_ref()));
-                let public: std::result::Result<&[u8; 32], _> =
-                    key.public_key().as_ref().try_into();
-                match (seed, public) {
-                    (Ok(Ok(seed)), Ok(public)) => {
-                        Private::Ed25519(Ed25519Secret::new(seed, public))
-                    }
-                    _ => return Err(unusable(Algorithm::EdDSA)),
-                }
-            }
+            Parsed::Ed25519(key) => Private::Ed25519(
+                // The public key is derived from the seed again: a PKCS#8 v2 that names another one is
+                // refused, as it would sign what its own public key does not verify.
+                Ed25519Secret::from_pkcs8(&der)
+                    .filter(|secret| secret.public() == key.public_key().as_ref())
+                    .ok_or_else(|| unusable(Algorithm::EdDSA))?,
+            ),
         };
         log::debug!(target: crate::LOG_TARGET, "parsed a {} private key", public.algorithm());
         Ok(SigningKey { private, public })

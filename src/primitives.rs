@@ -9,8 +9,9 @@
 //! and an operation is a SHA-256 and one call. RSA signing stays with aws-lc-rs: the wrapping is lost in
 //! the 300 µs and more of the arithmetic.
 //!
-//! Every function here checks lengths before handing a pointer to C, and a failed verification clears
-//! aws-lc's error queue, so nothing of one call is left for the next.
+//! Every function here checks lengths before handing a pointer to C, and a failed operation clears
+//! aws-lc's error queue, so nothing of one call is left for the next. What a key must be beyond what
+//! aws-lc checks (an RSA modulus of 2048 to 8192 bits) is `keys`'s rule.
 
 use std::ptr::{self, NonNull};
 
@@ -44,7 +45,9 @@ impl RsaPublicKey {
     /// The key in a PKCS#1 `RSAPublicKey` DER; None if aws-lc refuses it.
     pub fn from_pkcs1_der(der: &[u8]) -> Option<Self> {
         // SAFETY: `der` is readable for its length; the result is a new object we own, or null.
-        NonNull::new(unsafe { sys::RSA_public_key_from_bytes(der.as_ptr(), der.len()) }).map(Self)
+        let key = NonNull::new(unsafe { sys::RSA_public_key_from_bytes(der.as_ptr(), der.len()) });
+        succeeded(key.is_some());
+        key.map(Self)
     }
 
     /// Whether `signature` (exactly the modulus's length) is this key's RS256 signature of `message`.
@@ -85,6 +88,9 @@ unsafe impl Sync for P256Key {}
 impl P256Key {
     /// The public key at `point`, an uncompressed point (0x04, x, y); None if it is not on the curve.
     pub fn from_point(point: &[u8]) -> Option<Self> {
+        if point.len() != 65 || point[0] != 4 {
+            return None;
+        }
         // SAFETY: each object is checked for null before use; the point is freed here, the key by
         // `Self`'s drop from the moment it is wrapped.
         unsafe {
@@ -94,6 +100,7 @@ impl P256Key {
             let group = sys::EC_KEY_get0_group(key.0.as_ptr());
             let public = sys::EC_POINT_new(group);
             if public.is_null() {
+                succeeded(false);
                 return None;
             }
             let ok = sys::EC_POINT_oct2point(
@@ -111,21 +118,17 @@ impl P256Key {
 
     /// The private key in a PKCS#8 DER; None unless it is a P-256 key aws-lc accepts.
     pub fn from_pkcs8(der: &[u8]) -> Option<Self> {
-        // SAFETY: the CBS reads `der` within its length; the EVP_PKEY is freed here after taking a
-        // reference of our own to its EC_KEY.
+        let pkey = Pkcs8::parse(der)?;
+        // SAFETY: `pkey` is a live EVP_PKEY; get1 gives us a reference of our own to its EC_KEY (null
+        // if it holds another kind of key), which `Self` frees.
         unsafe {
-            let mut input = std::mem::zeroed::<sys::CBS>();
-            sys::CBS_init(&mut input, der.as_ptr(), der.len());
-            let pkey = sys::EVP_parse_private_key(&mut input);
-            if pkey.is_null() {
-                succeeded(false);
-                return None;
-            }
-            let key = NonNull::new(sys::EVP_PKEY_get1_EC_KEY(pkey)).map(Self);
-            sys::EVP_PKEY_free(pkey);
-            let key = key?;
-            let curve = sys::EC_GROUP_get_curve_name(sys::EC_KEY_get0_group(key.0.as_ptr()));
-            (curve == sys::NID_X9_62_prime256v1).then_some(key)
+            let key = NonNull::new(sys::EVP_PKEY_get1_EC_KEY(pkey.0.as_ptr())).map(Self);
+            let p256 = key.as_ref().is_some_and(|key| {
+                sys::EC_GROUP_get_curve_name(sys::EC_KEY_get0_group(key.0.as_ptr()))
+                    == sys::NID_X9_62_prime256v1
+            });
+            succeeded(p256);
+            key.filter(|_| p256)
         }
     }
 
@@ -205,15 +208,69 @@ pub fn ed25519_verify(public: &[u8; 32], message: &[u8], signature: &[u8]) -> bo
     )
 }
 
-/// An Ed25519 private key as aws-lc signs with it: the 32-byte seed, then the public key. Wiped on drop.
-pub struct Ed25519Secret([u8; 64]);
+/// A private key parsed from a whole PKCS#8 DER (nothing after it), freed on drop.
+struct Pkcs8(NonNull<sys::EVP_PKEY>);
+
+impl Pkcs8 {
+    fn parse(der: &[u8]) -> Option<Self> {
+        // SAFETY: the CBS reads `der` within its length; the result is ours, or null.
+        unsafe {
+            let mut input = std::mem::zeroed::<sys::CBS>();
+            sys::CBS_init(&mut input, der.as_ptr(), der.len());
+            let key = NonNull::new(sys::EVP_parse_private_key(&mut input)).map(Self);
+            let whole = key.is_some() && sys::CBS_len(&input) == 0;
+            succeeded(whole);
+            key.filter(|_| whole)
+        }
+    }
+}
+
+impl Drop for Pkcs8 {
+    fn drop(&mut self) {
+        // SAFETY: we own the object; aws-lc wipes a private key when it frees it.
+        unsafe { sys::EVP_PKEY_free(self.0.as_ptr()) }
+    }
+}
+
+/// An Ed25519 private key as aws-lc signs with it: the 32-byte seed, then the public key derived from
+/// it. Kept in one heap block, written in place and wiped on drop, so that moving the key copies no
+/// secret.
+pub struct Ed25519Secret(Box<[u8; 64]>);
 
 impl Ed25519Secret {
-    pub fn new(seed: &[u8; 32], public: &[u8; 32]) -> Self {
-        let mut both = [0; 64];
-        both[..32].copy_from_slice(seed);
-        both[32..].copy_from_slice(public);
-        Ed25519Secret(both)
+    /// The key in a PKCS#8 DER; None unless it is an Ed25519 key aws-lc accepts.
+    pub fn from_pkcs8(der: &[u8]) -> Option<Self> {
+        let pkey = Pkcs8::parse(der)?;
+        let mut secret = Ed25519Secret(Box::new([0; 64]));
+        let mut seed = [0u8; 32];
+        let mut public = [0u8; 32];
+        let mut length = seed.len();
+        // SAFETY: `pkey` is live; aws-lc writes at most `length` bytes of seed and says how many; the
+        // public key (32 bytes) and the private key (64) go where there is room for them.
+        let ok = unsafe {
+            let ok = sys::EVP_PKEY_id(pkey.0.as_ptr()) == sys::EVP_PKEY_ED25519
+                && sys::EVP_PKEY_get_raw_private_key(
+                    pkey.0.as_ptr(),
+                    seed.as_mut_ptr(),
+                    &mut length,
+                ) == 1
+                && length == seed.len();
+            if ok {
+                sys::ED25519_keypair_from_seed(
+                    public.as_mut_ptr(),
+                    secret.0.as_mut_ptr(),
+                    seed.as_ptr(),
+                );
+            }
+            sys::OPENSSL_cleanse(seed.as_mut_ptr().cast(), seed.len());
+            ok
+        };
+        succeeded(ok).then_some(secret)
+    }
+
+    /// The public key, as the last 32 bytes hold it.
+    pub fn public(&self) -> &[u8] {
+        &self.0[32..]
     }
 
     /// The EdDSA signature of `message`.
@@ -243,7 +300,6 @@ impl Drop for Ed25519Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_lc_rs::encoding::AsBigEndian;
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{
         self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
@@ -308,16 +364,12 @@ mod tests {
     fn ed25519_signatures_agree_with_aws_lc_rs() {
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-        let seed: [u8; 32] = pair
-            .seed()
-            .unwrap()
-            .as_be_bytes()
-            .unwrap()
-            .as_ref()
-            .try_into()
-            .unwrap();
         let public: [u8; 32] = pair.public_key().as_ref().try_into().unwrap();
-        let ours = Ed25519Secret::new(&seed, &public);
+        // PKCS#8 v2 (with the public key) and v1 (without) give the same key.
+        let ours = Ed25519Secret::from_pkcs8(pkcs8.as_ref()).unwrap();
+        assert_eq!(ours.public(), public);
+        let v1 = Ed25519Secret::from_pkcs8(pair.to_pkcs8v1().unwrap().as_ref()).unwrap();
+        assert_eq!(v1.sign(MESSAGE), ours.sign(MESSAGE));
         // Ed25519 is deterministic: the same bytes as aws-lc-rs's.
         let signature = ours.sign(MESSAGE).unwrap();
         assert_eq!(signature.as_slice(), pair.sign(MESSAGE).as_ref());
@@ -330,6 +382,19 @@ mod tests {
             MESSAGE,
             &[signature.as_slice(), &[0]].concat()
         ));
+    }
+
+    #[test]
+    fn a_pkcs8_of_another_kind_or_with_bytes_after_it_is_refused() {
+        let rng = SystemRandom::new();
+        let ed25519 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let p256 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        assert!(Ed25519Secret::from_pkcs8(p256.as_ref()).is_none());
+        assert!(P256Key::from_pkcs8(ed25519.as_ref()).is_none());
+        let longer = |der: &[u8]| [der, &[0]].concat();
+        assert!(Ed25519Secret::from_pkcs8(&longer(ed25519.as_ref())).is_none());
+        assert!(P256Key::from_pkcs8(&longer(p256.as_ref())).is_none());
+        assert!(Ed25519Secret::from_pkcs8(ed25519.as_ref()).is_some());
     }
 
     #[test]

@@ -90,7 +90,11 @@ impl TokenApi {
                 .then(|| function.unbind()))
         };
         let builtin_clocks = match (builtin("time")?, builtin("monotonic")?) {
-            (Some(time), Some(monotonic)) if cfg!(target_os = "linux") => Some((time, monotonic)),
+            (Some(time), Some(monotonic))
+                if cfg!(all(target_os = "linux", target_pointer_width = "64")) =>
+            {
+                Some((time, monotonic))
+            }
             _ => None,
         };
         let modules = py
@@ -218,10 +222,9 @@ impl TokenApi {
                 .contains(intern!(py, "time_machine"))?;
         // Called without arguments: the limited API's method call would build an argument tuple.
         let read = |function: &Bound<'py, PyAny>, clock| -> PyResult<f64> {
-            if builtin {
-                Ok(clock_seconds(clock))
-            } else {
-                function.call0()?.extract()
+            match builtin.then(|| clock_seconds(clock)).flatten() {
+                Some(seconds) => Ok(seconds),
+                None => function.call0()?.extract(),
             }
         };
         if read(&monotonic_function, Clock::Monotonic)? >= next_read_at {
@@ -257,10 +260,16 @@ impl TokenApi {
             .call_method0(intern!(py, "total_seconds"))?
             .extract()?;
         let mut cache = self.seconds_cache();
-        if cache.len() >= 8 {
-            cache.clear(); // the settings changed since: the old values go
-        }
+        // The settings changed since: the old values go, released once the lock is (freeing a Python
+        // object can run Python, which may sign and want the lock).
+        let old = if cache.len() >= 8 {
+            std::mem::take(&mut *cache)
+        } else {
+            Vec::new()
+        };
         cache.push((value.unbind(), seconds));
+        drop(cache);
+        drop(old);
         Ok(seconds)
     }
 
@@ -363,9 +372,10 @@ enum Clock {
 /// What `time.time()` (Realtime) or `time.monotonic()` (Monotonic) returns, without the call: on Linux
 /// both read `clock_gettime` (CLOCK_REALTIME, CLOCK_MONOTONIC), and the nanoseconds become seconds as
 /// CPython's `PyTime_AsSecondsDouble` does, so the float is the very one Python would give. Half the
-/// cost of calling the two functions (about 50 ns a token, measured).
-#[cfg(target_os = "linux")]
-fn clock_seconds(clock: Clock) -> f64 {
+/// cost of calling the two functions (about 50 ns a token, measured). 64-bit only, where `time_t` is
+/// CPython's; None if the clock cannot be read (the function is called then, and says why).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn clock_seconds(clock: Clock) -> Option<f64> {
     let id = match clock {
         Clock::Realtime => libc::CLOCK_REALTIME,
         Clock::Monotonic => libc::CLOCK_MONOTONIC,
@@ -374,21 +384,22 @@ fn clock_seconds(clock: Clock) -> f64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `now` is a valid timespec to write; both clocks exist on every Linux.
-    unsafe { libc::clock_gettime(id, &mut now) };
-    #[allow(clippy::unnecessary_cast)] // 32 bits on some targets
-    let nanoseconds = now.tv_sec as i64 * 1_000_000_000 + now.tv_nsec as i64;
-    if nanoseconds % 1_000_000_000 == 0 {
+    // SAFETY: `now` is a valid timespec to write.
+    if unsafe { libc::clock_gettime(id, &mut now) } != 0 {
+        return None;
+    }
+    let nanoseconds = now.tv_sec * 1_000_000_000 + now.tv_nsec;
+    Some(if nanoseconds % 1_000_000_000 == 0 {
         (nanoseconds / 1_000_000_000) as f64
     } else {
         nanoseconds as f64 / 1e9
-    }
+    })
 }
 
-/// Elsewhere CPython's clocks are not these calls: `builtin_clocks` is None and this is never called.
-#[cfg(not(target_os = "linux"))]
-fn clock_seconds(_: Clock) -> f64 {
-    unreachable!("the clocks are read directly on Linux only")
+/// Elsewhere the functions are called: `builtin_clocks` is None.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn clock_seconds(_: Clock) -> Option<f64> {
+    None
 }
 
 /// The attribute `name` of an object whose attributes are `namespace`.

@@ -43,7 +43,7 @@ pub(super) struct TokenApi {
     django_now: Py<PyAny>,
     /// `time.time` and `time.monotonic` as they were at import, when they were the interpreter's own
     /// (freezegun's would be Python functions): while they are still in place, the clocks are read
-    /// directly (see `Clocks`).
+    /// directly (see `clock_seconds`).
     builtin_clocks: Option<(Py<PyAny>, Py<PyAny>)>,
     /// `sys.modules`: time-machine, once imported, changes `time.time` inside, not by replacing it.
     modules: Py<PyDict>,

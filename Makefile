@@ -127,7 +127,7 @@ $(PEERS_STAMP): bench/requirements-peers.txt
 	$(PEERS)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-peers.txt
 	touch $@
 
-bench: $(BUILT) $(ORIGINAL_STAMP) $(PEERS_STAMP) /usr/bin/wrk /usr/bin/openssl
+bench: $(BUILT) $(ORIGINAL_STAMP) $(PEERS_STAMP) /usr/bin/wrk /usr/bin/openssl /usr/lib/postgresql /usr/bin/redis-server
 	$(PY) bench/run.py --original $(ORIGINAL)/bin/python --peers $(PEERS)/bin/python
 
 lint: $(BUILT)

@@ -107,8 +107,9 @@ impl RsaPublicKey {
             key: key?,
             f4: None,
         };
-        // SAFETY: the key is live and owns its modulus and exponent; the context is ours (freed by
-        // `Self`'s drop), or null when aws-lc refuses the modulus (not odd), which leaves `RSA_verify`.
+        // SAFETY: the key is live and owns its modulus and exponent (aws-lc checked both when it parsed
+        // the key); the context is ours (freed by `Self`'s drop), or null if allocating it failed, which
+        // leaves `RSA_verify`.
         unsafe {
             let n = sys::RSA_get0_n(key.key.as_ptr());
             let length = sys::BN_num_bytes(n) as usize;
@@ -161,36 +162,63 @@ impl RsaPublicKey {
         if signature.len() != length {
             return Some(false);
         }
-        let montgomery = f4.montgomery.as_ptr().cast_const();
-        let s = Number::from_be_bytes(signature)?;
-        let power = Number::zero()?;
         let mut encoded = [0; MAX_MODULUS_BYTES];
         let encoded = &mut encoded[..length];
-        // SAFETY: every number is live and ours; the key and its Montgomery context are only read.
-        // Montgomery multiplication may write its result over an argument (as aws-lc's own
-        // exponentiation does); each argument is below the modulus, as it requires: `s` by the
-        // comparison, every product by construction. `encoded` has room for the `length` bytes asked.
-        unsafe {
-            let (s, power) = (s.0.as_ptr(), power.0.as_ptr());
-            if sys::BN_ucmp(s, sys::RSA_get0_n(self.key.as_ptr())) >= 0 {
-                return Some(false);
-            }
-            let ctx = sys::BN_CTX_new();
-            let mut ok = !ctx.is_null() && sys::BN_to_montgomery(power, s, montgomery, ctx) == 1;
-            for _ in 0..16 {
-                ok = ok && sys::BN_mod_mul_montgomery(power, power, power, montgomery, ctx) == 1;
-            }
-            // (s^65536 R) s R^-1 = s^65537, out of Montgomery form.
-            ok = ok && sys::BN_mod_mul_montgomery(power, power, s, montgomery, ctx) == 1;
-            ok = ok && sys::BN_bn2bin_padded(encoded.as_mut_ptr(), length, power) == 1;
-            sys::BN_CTX_free(ctx);
-            if !ok {
-                return None;
-            }
+        // SAFETY: the key owns its modulus, and `f4` the modulus's Montgomery context, both live while
+        // `self` is; the constructor made `length` the modulus's length in bytes.
+        let power = unsafe {
+            power_65537(
+                sys::RSA_get0_n(self.key.as_ptr()),
+                f4.montgomery.as_ptr(),
+                signature,
+                encoded,
+            )
+        };
+        if !power? {
+            return Some(false);
         }
         // Nothing here is secret, so a plain comparison will do.
         let (before, hash) = encoded.split_at(f4.before_digest.len());
         Some(*before == *f4.before_digest && hash == digest)
+    }
+}
+
+/// Writes `number^65537 mod n` to `out`, big-endian, for the big-endian `number`: true, or false if the
+/// number is not below the modulus `n`; None if aws-lc fails. One conversion into Montgomery form, 16
+/// squarings, and a last multiplication by the number itself, which leaves the result outside Montgomery
+/// form: `(s^65536 R) s R^-1 = s^65537`.
+///
+/// # Safety
+/// `modulus` and `montgomery` (its Montgomery context) are live; `number` and `out` are as long as the
+/// modulus in bytes.
+unsafe fn power_65537(
+    modulus: *const sys::BIGNUM,
+    montgomery: *const sys::BN_MONT_CTX,
+    number: &[u8],
+    out: &mut [u8],
+) -> Option<bool> {
+    let s = Number::from_be_bytes(number)?;
+    let power = Number::zero()?;
+    let (s, power) = (s.0.as_ptr(), power.0.as_ptr());
+    // SAFETY: both numbers are ours and live; the modulus and its context are only read. Montgomery
+    // multiplication may write its result over an argument (as aws-lc's own exponentiation does); each
+    // argument is below the modulus, as it requires: `s` by the comparison, every product by
+    // construction. `out` has room for the modulus's length, which every power below it fits.
+    unsafe {
+        if sys::BN_ucmp(s, modulus) >= 0 {
+            return Some(false);
+        }
+        // aws-lc uses a BN_CTX only for numbers not as wide as the modulus, which these are not; it
+        // gets one all the same.
+        let ctx = sys::BN_CTX_new();
+        let mut ok = !ctx.is_null() && sys::BN_to_montgomery(power, s, montgomery, ctx) == 1;
+        for _ in 0..16 {
+            ok = ok && sys::BN_mod_mul_montgomery(power, power, power, montgomery, ctx) == 1;
+        }
+        ok = ok && sys::BN_mod_mul_montgomery(power, power, s, montgomery, ctx) == 1;
+        ok = ok && sys::BN_bn2bin_padded(out.as_mut_ptr(), out.len(), power) == 1;
+        sys::BN_CTX_free(ctx);
+        ok.then_some(true)
     }
 }
 
@@ -700,6 +728,80 @@ mod tests {
             }
         }
         panic!("no signature below 2^2048 - n in 8 keys");
+    }
+
+    #[test]
+    fn the_power_is_aws_lcs_for_every_width_of_modulus() {
+        // Odd moduli of 32 to 128 words, some not a multiple of 4 or 8 words, which take other paths
+        // of aws-lc's Montgomery multiplication; numbers at the ends of the range, and with leading
+        // zero bytes.
+        // SAFETY: test code; every object is checked and freed here.
+        unsafe {
+            let ctx = sys::BN_CTX_new();
+            let (n, number, expected, e) =
+                (sys::BN_new(), sys::BN_new(), sys::BN_new(), sys::BN_new());
+            assert_eq!(sys::BN_set_word(e, 65537), 1);
+            for bits in [2048, 2049, 2100, 2304, 3072, 4096, 8192] {
+                assert_eq!(
+                    sys::BN_rand(n, bits, sys::BN_RAND_TOP_ONE, sys::BN_RAND_BOTTOM_ODD),
+                    1
+                );
+                let length = sys::BN_num_bytes(n) as usize;
+                let montgomery = sys::BN_MONT_CTX_new_for_modulus(n, ctx);
+                assert!(!montgomery.is_null());
+                let bytes = |value: *const sys::BIGNUM| {
+                    let mut out = vec![0; length];
+                    assert_eq!(sys::BN_bn2bin_padded(out.as_mut_ptr(), length, value), 1);
+                    out
+                };
+                let modulus = bytes(n);
+                let mut cases = vec![vec![0; length], [vec![0; length - 1], vec![1]].concat()];
+                let mut below = modulus.clone();
+                below[length - 1] -= 1; // n is odd
+                cases.push(below);
+                for zeros in [0, 1, 2, 9] {
+                    assert_eq!(sys::BN_rand_range(number, n), 1);
+                    let mut case = bytes(number);
+                    case[..zeros].fill(0);
+                    cases.push(case);
+                }
+                for case in &cases {
+                    let mut out = vec![0; length];
+                    assert_eq!(
+                        power_65537(n, montgomery, case, &mut out),
+                        Some(true),
+                        "{bits} bits"
+                    );
+                    let number = sys::BN_bin2bn(case.as_ptr(), length, number);
+                    assert_eq!(sys::BN_mod_exp(expected, number, e, n, ctx), 1);
+                    assert_eq!(out, bytes(expected), "{bits} bits");
+                }
+                let mut out = vec![0; length];
+                assert_eq!(power_65537(n, montgomery, &modulus, &mut out), Some(false));
+                sys::BN_MONT_CTX_free(montgomery);
+            }
+            for number in [n, number, expected, e] {
+                sys::BN_free(number);
+            }
+            sys::BN_CTX_free(ctx);
+        }
+    }
+
+    #[test]
+    fn an_rsa_signature_with_a_leading_zero_byte_verifies() {
+        let (private, key) = rsa_pair(65537);
+        let found = (0..4096u16).find_map(|i| {
+            let message = [MESSAGE, &i.to_be_bytes()].concat();
+            let encoded = encoding(FFS, &SHA256_DIGEST_INFO, &sha256(&message));
+            let signature = raw_signature(private, &encoded);
+            (signature[0] == 0).then_some((message, signature))
+        });
+        let (message, signature) = found.expect("a signature below 2^2040 in 4096");
+        assert!(key.verify(&message, &signature));
+        assert!(rsa_verify(&key, &message, &signature));
+        assert!(!key.verify(&message, &flipped(&signature, 255)));
+        // SAFETY: test code; nothing uses the key after this.
+        unsafe { sys::RSA_free(private) };
     }
 
     #[test]

@@ -40,10 +40,10 @@ fn succeeded(ok: bool) -> bool {
 /// Montgomery multiplication: `s^65537 mod n` as one conversion into Montgomery form, 16 squarings and
 /// a last multiplication by `s` itself, which leaves the result outside Montgomery form; then the
 /// expected encoding (`00 01 ff .. ff 00`, SHA-256's DigestInfo, the digest) compared with it.
-/// aws-lc's `RSA_verify` takes one multiplication more to leave Montgomery form, allocates for each
-/// call, and parses the padding rather than comparing it: 13.9 µs against 15.3 µs for an RSA-2048
-/// verification (`examples/primitives.rs`, on the README's machine). Any other exponent goes to
-/// `RSA_verify`.
+/// aws-lc's `RSA_verify` takes one multiplication more to leave Montgomery form, builds the expected
+/// encoding and a buffer for the result on the heap for each call, and parses the padding rather than
+/// comparing it: 13.9 µs against 15.3 µs for an RSA-2048 verification (`examples/primitives.rs`, on the
+/// README's machine). Any other exponent goes to `RSA_verify`.
 pub struct RsaPublicKey {
     key: NonNull<sys::RSA>,
     /// What the check for the exponent 65537 needs, when the key has it.

@@ -57,6 +57,43 @@ struct F4 {
     before_digest: Box<[u8]>,
 }
 
+impl F4 {
+    /// For the modulus `n` of 256 to `MAX_MODULUS_BYTES` bytes; None for another length, or if aws-lc
+    /// cannot make the context (which leaves `RSA_verify`).
+    ///
+    /// # Safety
+    /// `n` is a live BIGNUM.
+    unsafe fn for_modulus(n: *const sys::BIGNUM) -> Option<Self> {
+        // SAFETY: `n` is live (the caller's promise); the context is new and ours (freed by our drop), or
+        // null.
+        let (length, montgomery) = unsafe {
+            let length = sys::BN_num_bytes(n) as usize;
+            if !(256..=MAX_MODULUS_BYTES).contains(&length) {
+                return None;
+            }
+            let montgomery = sys::BN_MONT_CTX_new_for_modulus(n, ptr::null_mut());
+            succeeded(!montgomery.is_null());
+            (length, NonNull::new(montgomery)?)
+        };
+        let mut before_digest = vec![0xff; length - 32];
+        let info_at = before_digest.len() - SHA256_DIGEST_INFO.len();
+        before_digest[..2].copy_from_slice(&[0, 1]);
+        before_digest[info_at - 1] = 0;
+        before_digest[info_at..].copy_from_slice(&SHA256_DIGEST_INFO);
+        Some(Self {
+            montgomery,
+            before_digest: before_digest.into(),
+        })
+    }
+}
+
+impl Drop for F4 {
+    fn drop(&mut self) {
+        // SAFETY: we own the context; nothing uses it after this.
+        unsafe { sys::BN_MONT_CTX_free(self.montgomery.as_ptr()) }
+    }
+}
+
 // SAFETY: verification only reads the key and the Montgomery contexts (aws-lc takes them as `const`;
 // the one `RSA_verify` computes on first use is guarded by the object's own lock), so threads may verify
 // with one key at once.
@@ -100,38 +137,17 @@ impl RsaPublicKey {
     pub fn from_pkcs1_der(der: &[u8]) -> Option<Self> {
         // SAFETY: `der` is readable for its length; the result is a new object we own, or null.
         let key = NonNull::new(unsafe { sys::RSA_public_key_from_bytes(der.as_ptr(), der.len()) });
-        if !succeeded(key.is_some()) {
-            return None;
-        }
-        let mut key = Self {
-            key: key?,
-            f4: None,
+        succeeded(key.is_some());
+        let key = key?;
+        // SAFETY: the key is live and owns its modulus and exponent, which aws-lc checked when it parsed
+        // the key.
+        let f4 = unsafe {
+            let e = sys::RSA_get0_e(key.as_ptr());
+            (sys::BN_is_word(e, 65537) == 1)
+                .then(|| F4::for_modulus(sys::RSA_get0_n(key.as_ptr())))
+                .flatten()
         };
-        // SAFETY: the key is live and owns its modulus and exponent (aws-lc checked both when it parsed
-        // the key); the context is ours (freed by `Self`'s drop), or null if allocating it failed, which
-        // leaves `RSA_verify`.
-        unsafe {
-            let n = sys::RSA_get0_n(key.key.as_ptr());
-            let length = sys::BN_num_bytes(n) as usize;
-            if sys::BN_is_word(sys::RSA_get0_e(key.key.as_ptr()), 65537) == 1
-                && (256..=MAX_MODULUS_BYTES).contains(&length)
-            {
-                let montgomery = sys::BN_MONT_CTX_new_for_modulus(n, ptr::null_mut());
-                succeeded(!montgomery.is_null());
-                key.f4 = NonNull::new(montgomery).map(|montgomery| {
-                    let mut before_digest = vec![0xff; length - 32];
-                    let info_at = before_digest.len() - SHA256_DIGEST_INFO.len();
-                    before_digest[..2].copy_from_slice(&[0, 1]);
-                    before_digest[info_at - 1] = 0;
-                    before_digest[info_at..].copy_from_slice(&SHA256_DIGEST_INFO);
-                    F4 {
-                        montgomery,
-                        before_digest: before_digest.into(),
-                    }
-                });
-            }
-        }
-        Some(key)
+        Some(Self { key, f4 })
     }
 
     /// Whether `signature` (exactly the modulus's length) is this key's RS256 signature of `message`.
@@ -139,21 +155,26 @@ impl RsaPublicKey {
         let digest = sha256(message);
         match self.f4 {
             Some(ref f4) => succeeded(self.verify_f4(f4, &digest, signature) == Some(true)),
-            // SAFETY: the pointers are readable for the lengths given; aws-lc refuses a signature
-            // whose length is not the modulus's before reading it.
-            None => succeeded(
-                unsafe {
-                    sys::RSA_verify(
-                        sys::NID_sha256,
-                        digest.as_ptr(),
-                        digest.len(),
-                        signature.as_ptr(),
-                        signature.len(),
-                        self.key.as_ptr(),
-                    )
-                } == 1,
-            ),
+            None => self.verify_with_rsa_verify(&digest, signature),
         }
+    }
+
+    /// aws-lc's `RSA_verify` of `signature` for the SHA-256 `digest`.
+    fn verify_with_rsa_verify(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
+        // SAFETY: the pointers are readable for the lengths given; aws-lc refuses a signature whose
+        // length is not the modulus's before reading it.
+        succeeded(
+            unsafe {
+                sys::RSA_verify(
+                    sys::NID_sha256,
+                    digest.as_ptr(),
+                    digest.len(),
+                    signature.as_ptr(),
+                    signature.len(),
+                    self.key.as_ptr(),
+                )
+            } == 1,
+        )
     }
 
     /// RFC 8017's RSASSA-PKCS1-V1_5-VERIFY for e = 65537 (see the type); None if aws-lc fails.
@@ -224,13 +245,8 @@ unsafe fn power_65537(
 
 impl Drop for RsaPublicKey {
     fn drop(&mut self) {
-        // SAFETY: we own both objects; nothing uses them after this.
-        unsafe {
-            if let Some(ref f4) = self.f4 {
-                sys::BN_MONT_CTX_free(f4.montgomery.as_ptr());
-            }
-            sys::RSA_free(self.key.as_ptr());
-        }
+        // SAFETY: we own the object; nothing uses it after this.
+        unsafe { sys::RSA_free(self.key.as_ptr()) }
     }
 }
 
@@ -623,20 +639,7 @@ mod tests {
 
     /// aws-lc's own verdict on `signature`.
     fn rsa_verify(key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-        let digest = sha256(message);
-        // SAFETY: test code; the pointers are readable for the lengths given.
-        succeeded(
-            unsafe {
-                sys::RSA_verify(
-                    sys::NID_sha256,
-                    digest.as_ptr(),
-                    32,
-                    signature.as_ptr(),
-                    signature.len(),
-                    key.key.as_ptr(),
-                )
-            } == 1,
-        )
+        key.verify_with_rsa_verify(&sha256(message), signature)
     }
 
     #[test]

@@ -24,7 +24,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::primitives::{ed25519_verify, Ed25519Secret, P256Key, RsaPublicKey};
+use crate::primitives::{Ed25519PublicKey, Ed25519Secret, P256Key, RsaPublicKey};
 
 /// The signature algorithms of this package: one for each kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,7 +107,7 @@ fn decode_pem(data: &[u8], what: &str) -> Result<(String, Vec<u8>)> {
 enum Public {
     Rsa(RsaPublicKey),
     P256(P256Key),
-    Ed25519([u8; 32]),
+    Ed25519(Ed25519PublicKey),
 }
 
 /// A public key, parsed once, that verifies one algorithm; named by its RFC 7638 thumbprint.
@@ -310,7 +310,10 @@ impl VerifyingKey {
         let key = match algorithm {
             Algorithm::RS256 => RsaPublicKey::from_pkcs1_der(key_bytes).map(Public::Rsa),
             Algorithm::ES256 => P256Key::from_point(key_bytes).map(Public::P256),
-            Algorithm::EdDSA => key_bytes.try_into().ok().map(Public::Ed25519),
+            Algorithm::EdDSA => key_bytes
+                .try_into()
+                .ok()
+                .map(|bytes| Public::Ed25519(Ed25519PublicKey::new(bytes))),
         }
         .ok_or_else(|| Error::InvalidKey(format!("the {algorithm} public key was rejected")))?;
         // RFC 7638: SHA-256 of the required members, sorted, with no white space.
@@ -355,7 +358,7 @@ impl VerifyingKey {
         match &self.key {
             Public::Rsa(key) => key.verify(message, signature),
             Public::P256(key) => key.verify(message, signature),
-            Public::Ed25519(key) => ed25519_verify(key, message, signature),
+            Public::Ed25519(key) => key.verify(message, signature),
         }
     }
 }

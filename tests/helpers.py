@@ -1,5 +1,7 @@
 """Things tests name by import string."""
 
+import atexit
+import shutil
 import tempfile
 from datetime import datetime
 from typing import Any
@@ -19,9 +21,16 @@ class EpochEncoder(TokenUserEncoder):
         return super().default(o)
 
 
+def _directory(prefix: str) -> str:
+    """A new temporary directory, removed with what it holds when the process exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 memory_storage = InMemoryStorage()
-private_storage = FileSystemStorage(location=tempfile.mkdtemp(prefix="jwt-private-"))
-public_storage = FileSystemStorage(location=tempfile.mkdtemp(prefix="jwt-public-"))
+private_storage = FileSystemStorage(location=_directory("jwt-private-"))
+public_storage = FileSystemStorage(location=_directory("jwt-public-"))
 
 
 class UnreachableCache(LocMemCache):

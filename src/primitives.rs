@@ -367,10 +367,11 @@ impl Drop for P256Key {
 /// elsewhere.
 ///
 /// Verification is the double scalar multiplication `[s]B - [k]A`, variable-time on public values. aws-lc
-/// does it with s2n-bignum's scalar code; curve25519-dalek with four field elements at a time in AVX2
-/// registers, or eight in AVX-512 IFMA ones, both chosen at run time. One machine (AMD EPYC with IFMA,
-/// a 286-byte message, medians of 41 rounds): aws-lc 36.6 µs, dalek 29.3 µs with AVX2, 17.1 µs with
-/// IFMA, 45.8 µs with its portable code; hence aws-lc where there is no AVX2, and on other processors.
+/// does it with s2n-bignum's code (its portable code on Windows); curve25519-dalek with four field
+/// elements at a time in AVX2 registers, or eight in AVX-512 IFMA ones, chosen at run time (IFMA only in
+/// builds with `.cargo/config.toml`'s flag: Linux). One machine (AMD EPYC with IFMA, a 286-byte message,
+/// medians of 41 rounds): aws-lc 36.6 µs, dalek 29.3 µs with AVX2, 17.1 µs with IFMA, 45.8 µs with its
+/// portable code; hence aws-lc where there is no AVX2, and on other processors.
 ///
 /// Both accept exactly the signatures RFC 8032 (5.1.7) does, without the optional cofactor: `s` below the
 /// group order, and `R` equal, byte for byte, to the encoding of `[s]B - [k]A` with
@@ -697,25 +698,28 @@ mod tests {
     }
 
     #[test]
-    fn ed25519_keys_of_low_order_or_not_canonical_get_aws_lc_s_answers() {
+    fn ed25519_keys_of_low_order_or_not_canonical_agree_with_aws_lc() {
         // The identity: with it, R = [s]B satisfies the equation for any message (cofactorless).
         let mut identity = [0; 32];
         identity[0] = 1;
         let mut one = [0; 32];
         one[0] = 1;
         let base_signature = signature_of(&BASE, &one);
-        assert!(agree(
-            &Ed25519PublicKey::new(identity),
-            MESSAGE,
-            &base_signature
-        ));
-        // The identity again, written as y = p + 1 and as x = -0: aws-lc refuses both keys' signatures,
-        // dalek alone would not; so these keys are aws-lc's.
+        let key = Ed25519PublicKey::new(identity);
+        assert!(agree(&key, MESSAGE, &base_signature));
+        // With s = 0 the equation gives the identity: written canonically R passes, written as y = p + 1
+        // or as x = -0 it does not (R is compared as bytes).
         let mut above_p = [0xff; 32];
         above_p[0] = 0xee;
         above_p[31] = 0x7f;
         let mut negative_zero = identity;
         negative_zero[31] = 0x80;
+        assert!(agree(&key, MESSAGE, &signature_of(&identity, &[0; 32])));
+        for r in [above_p, negative_zero] {
+            assert!(!agree(&key, MESSAGE, &signature_of(&r, &[0; 32])));
+        }
+        // The identity again as a key, written as y = p + 1 and as x = -0: aws-lc refuses both keys'
+        // signatures, dalek alone would not; so these keys are aws-lc's.
         for bytes in [above_p, negative_zero] {
             let key = Ed25519PublicKey::new(bytes);
             #[cfg(target_arch = "x86_64")]
@@ -740,6 +744,91 @@ mod tests {
                     agree(&key, MESSAGE, &signature_of(&r, &s));
                 }
             }
+        }
+    }
+
+    fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+        let message = parts.concat();
+        let mut digest = [0; 64];
+        // SAFETY: `message` is readable for its length; `digest` has room for SHA-512's 64 bytes.
+        unsafe { sys::SHA512(message.as_ptr(), message.len(), digest.as_mut_ptr()) };
+        digest
+    }
+
+    /// A key with a component of order 8, `aB + T`: a signature made with `a` satisfies the equation
+    /// without the cofactor exactly when `k` is a multiple of 8, which implementations that multiply by
+    /// the cofactor, or reduce scalars differently, get wrong.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn ed25519_keys_of_mixed_order_agree_with_aws_lc_whatever_k_is() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use curve25519_dalek::{EdwardsPoint, Scalar};
+
+        let a = Scalar::from_bytes_mod_order([42; 32]);
+        let public = (EdwardsPoint::mul_base(&a) + EIGHT_TORSION[1])
+            .compress()
+            .to_bytes();
+        let key = Ed25519PublicKey::new(public);
+        assert_eq!(
+            key.dalek.is_some(),
+            std::arch::is_x86_feature_detected!("avx2")
+        );
+        let r = Scalar::from_bytes_mod_order([9; 32]);
+        let big_r = EdwardsPoint::mul_base(&r).compress().to_bytes();
+        let mut seen = [false; 2];
+        for counter in 0..64 {
+            let message = format!("message {counter}");
+            let k =
+                Scalar::from_bytes_mod_order_wide(&sha512(&[&big_r, &public, message.as_bytes()]));
+            let s = r + k * a;
+            let accepted = agree(
+                &key,
+                message.as_bytes(),
+                &signature_of(&big_r, s.as_bytes()),
+            );
+            let multiple_of_8 = k.as_bytes()[0].is_multiple_of(8);
+            assert_eq!(accepted, multiple_of_8, "k = {:02x?}", k.as_bytes());
+            seen[multiple_of_8 as usize] = true;
+        }
+        assert_eq!(seen, [true, true]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// A new key's signature of any message, with one byte of the signature or the message
+        /// changed (or none): this key's answer is aws-lc's.
+        #[test]
+        fn ed25519_signatures_changed_anywhere_get_aws_lc_s_answer(
+            seed: [u8; 32],
+            message in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            at: usize,
+            change: u8,
+        ) {
+            let mut public = [0; 32];
+            let mut private = [0; 64];
+            let mut signature = [0; 64];
+            // SAFETY: each buffer has the room aws-lc writes; `message` is readable for its length.
+            unsafe {
+                sys::ED25519_keypair_from_seed(public.as_mut_ptr(), private.as_mut_ptr(), seed.as_ptr());
+                assert_eq!(sys::ED25519_sign(signature.as_mut_ptr(), message.as_ptr(), message.len(), private.as_ptr()), 1);
+            }
+            let key = Ed25519PublicKey::new(public);
+            let mut message = message;
+            let at = at % (64 + message.len().max(1));
+            if at < 64 {
+                signature[at] ^= change;
+            } else if !message.is_empty() {
+                message[at - 64] ^= change;
+            }
+            let unchanged = change == 0 || (at >= 64 && message.is_empty());
+            proptest::prop_assert_eq!(agree(&key, &message, &signature), unchanged);
+        }
+
+        /// Any 32 bytes as a key and any 64 as a signature: the same answer (nearly always no).
+        #[test]
+        fn ed25519_any_key_and_signature_get_aws_lc_s_answer(key: [u8; 32], r: [u8; 32], s: [u8; 32]) {
+            agree(&Ed25519PublicKey::new(key), MESSAGE, &signature_of(&r, &s));
         }
     }
 

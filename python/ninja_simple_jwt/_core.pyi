@@ -8,6 +8,7 @@ from json import JSONEncoder
 from typing import Any, Protocol, final
 
 __all__ = [
+    "ED25519_IFMA",
     "REMEMBERED_TOKENS",
     "KeySet",
     "SigningKey",
@@ -24,6 +25,10 @@ __all__ = [
 
 REMEMBERED_TOKENS: int
 """How many verified tokens a KeySet remembers by default (JWT_REMEMBERED_TOKENS)."""
+
+ED25519_IFMA: bool
+"""Whether this build carries curve25519-dalek's AVX-512 IFMA code for Ed25519 verification (Linux x86-64
+builds; used where the CPU has IFMA)."""
 
 @final
 class SigningKey:

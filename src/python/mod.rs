@@ -403,6 +403,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KeySet>()?;
     m.add_class::<api::TokenApi>()?;
     m.add("REMEMBERED_TOKENS", REMEMBERED_TOKENS)?;
+    // Whether this build carries curve25519-dalek's AVX-512 IFMA code (.cargo/config.toml's flag, which
+    // reaches every crate of the build), for the check of the wheels in `make test-matrix`.
+    m.add("ED25519_IFMA", cfg!(curve25519_dalek_backend = "avx512"))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(generate_key_pair, m)?)?;
     m.add_function(wrap_pyfunction!(map_claims, m)?)?;

@@ -604,6 +604,13 @@ mod tests {
         0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
     ];
 
+    /// The scalar 1; as a point, the encoding of the identity (y = 1, x = 0).
+    const ONE: [u8; 32] = {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    };
+
     /// The encoding of the base point B.
     const BASE: [u8; 32] = {
         let mut b = [0x66; 32];
@@ -683,14 +690,12 @@ mod tests {
                 assert!(!agree(&key, MESSAGE, &signature_of(&r, &s_plus)));
             }
             // s of the order itself, and zero; R of the identity and of the base point.
-            let mut one = [0; 32];
-            one[0] = 1;
             for (r, s) in [
                 (r, ORDER),
                 (r, [0; 32]),
-                (one, s),
+                (ONE, s),
                 (BASE, s),
-                (one, [0; 32]),
+                (ONE, [0; 32]),
             ] {
                 assert!(!agree(&key, MESSAGE, &signature_of(&r, &s)));
             }
@@ -700,11 +705,8 @@ mod tests {
     #[test]
     fn ed25519_keys_of_low_order_or_not_canonical_agree_with_aws_lc() {
         // The identity: with it, R = [s]B satisfies the equation for any message (cofactorless).
-        let mut identity = [0; 32];
-        identity[0] = 1;
-        let mut one = [0; 32];
-        one[0] = 1;
-        let base_signature = signature_of(&BASE, &one);
+        let identity = ONE;
+        let base_signature = signature_of(&BASE, &ONE);
         let key = Ed25519PublicKey::new(identity);
         assert!(agree(&key, MESSAGE, &base_signature));
         // With s = 0 the equation gives the identity: written canonically R passes, written as y = p + 1
@@ -739,7 +741,7 @@ mod tests {
         not_a_point[0] = 2;
         for bytes in [minus_one, not_a_point] {
             let key = Ed25519PublicKey::new(bytes);
-            for s in [one, [0; 32], [7; 32]] {
+            for s in [ONE, [0; 32], [7; 32]] {
                 for r in [BASE, identity, minus_one] {
                     agree(&key, MESSAGE, &signature_of(&r, &s));
                 }

@@ -6,11 +6,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
-use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING,
-    RSA_PKCS1_SHA256,
 };
 use base64_simd::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::{JwtSigner, JwtVerifier};
@@ -24,7 +22,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::primitives::{Ed25519PublicKey, Ed25519Secret, P256Key, RsaPublicKey};
+use crate::primitives::{Ed25519PublicKey, Ed25519Secret, P256Key, RsaPrivateKey, RsaPublicKey};
 
 /// The signature algorithms of this package: one for each kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -363,9 +361,9 @@ impl VerifyingKey {
     }
 }
 
-/// What signs, one kind for each algorithm. RSA signs through aws-lc-rs (see `primitives`).
+/// What signs, one kind for each algorithm (see `primitives`).
 enum Private {
-    Rsa(RsaKeyPair),
+    Rsa(RsaPrivateKey),
     P256(P256Key),
     Ed25519(Ed25519Secret),
 }
@@ -453,7 +451,15 @@ impl SigningKey {
             Error::InvalidKey(format!("the {algorithm} private key could not be loaded"))
         };
         let private = match parsed {
-            Parsed::Rsa(key) => Private::Rsa(key),
+            // The DER aws-lc-rs checked, parsed again as aws-lc's own object, which signs.
+            Parsed::Rsa(_) => Private::Rsa(
+                if label == "RSA PRIVATE KEY" {
+                    RsaPrivateKey::from_pkcs1(&der)
+                } else {
+                    RsaPrivateKey::from_pkcs8(&der)
+                }
+                .ok_or_else(|| unusable(Algorithm::RS256))?,
+            ),
             Parsed::Ecdsa(key) => Private::P256(
                 key.to_pkcs8v1()
                     .ok()
@@ -485,17 +491,7 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let failed = || Error::Encode(format!("the {} signing operation failed", self.algorithm()));
         match &self.private {
-            Private::Rsa(key) => {
-                let mut signature = vec![0; key.public_modulus_len()];
-                key.sign(
-                    &RSA_PKCS1_SHA256,
-                    &SystemRandom::new(),
-                    message,
-                    &mut signature,
-                )
-                .map_err(|_| failed())?;
-                Ok(signature)
-            }
+            Private::Rsa(key) => key.sign(message).ok_or_else(failed),
             Private::P256(key) => key.sign(message).map(Vec::from).ok_or_else(failed),
             Private::Ed25519(key) => key.sign(message).map(Vec::from).ok_or_else(failed),
         }

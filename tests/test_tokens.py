@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -93,6 +94,24 @@ class TestEncode:
 
     def test_each_token_gets_a_new_jti(self) -> None:
         assert encode_token({}, TokenTypes.ACCESS)[1]["jti"] != encode_token({}, TokenTypes.ACCESS)[1]["jti"]
+
+    def test_a_forked_child_gets_jtis_of_its_own(self) -> None:
+        # A jti's bytes come from a pool of random bytes per thread, which a forked child (a gunicorn
+        # worker, say) inherits: the child must draw its own, or it would hand out its parent's next jti.
+        encode_token({}, TokenTypes.ACCESS)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.write(write, encode_token({}, TokenTypes.ACCESS)[1]["jti"].encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        parent = encode_token({}, TokenTypes.ACCESS)[1]["jti"]
+        os.waitpid(pid, 0)
+        with os.fdopen(read) as pipe:
+            child = pipe.read()
+        assert len(child) == 32 and child != parent
 
     def test_pyjwt_verifies_our_tokens(self, keys: tuple[bytes, bytes]) -> None:
         token, data = encode_token({"user_id": 7, "nested": {"a": [1, 2.5, None, True]}}, TokenTypes.ACCESS)

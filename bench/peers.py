@@ -18,7 +18,10 @@ Every verification is of another token: a few hundred made up front, used in tur
 Each operation runs in many short rounds, this package's and each peer's in turn, and the figures are
 medians: of the time per token, and of each round's ratio of this package's time to a peer's (`ratios`).
 On a shared machine whose speed drifts from one second to the next, the ratios of rounds run side by side
-are steadier than the ratio of two medians.
+are steadier than the ratio of two medians. `make bench` (bench/run.py) runs this script in several
+processes with `--rounds` and pools their rounds (`summarize`): where two libraries run the same
+arithmetic (RS256 signing: aws-lc's, in both this package and ryjwt), one process's median ratio
+differs from the next's by a few tenths of a percent, more than the difference being measured.
 """
 
 import io
@@ -103,12 +106,13 @@ def ours_functions() -> dict[str, Callable[[], Any]]:
 PEERS = {"ryjwt": ryjwt_functions, "oxyjwt": oxyjwt_functions, "pyjwt-rs": pyjwt_rs_functions}
 
 
-def main() -> dict[str, Any]:
+def measure() -> dict[str, Any]:
+    """Each operation's rounds in this process: microseconds per token, this package's and each peer's."""
     setup_django(JWT_REMEMBERED_TOKENS=0)
     from django.core.management import call_command
     from django.test import override_settings
 
-    figures: dict[str, Any] = {"python": sys.version.split()[0]}
+    measured: dict[str, Any] = {"python": sys.version.split()[0]}
     for algorithm in ALGORITHMS:
         with override_settings(NINJA_SIMPLE_JWT=key_settings(algorithm, algorithm)):
             call_command("make_jwt_key", "--force", stdout=io.StringIO())
@@ -118,17 +122,39 @@ def main() -> dict[str, Any]:
                 public = f.read()
             fns = {"ours": ours_functions()}
             fns.update({name: make(algorithm, private, public) for name, make in PEERS.items()})
-            figures[algorithm] = {name: {} for name in fns}
-            for what in ("sign", "verify"):
-                rounds = rounds_us({name: f[what] for name, f in fns.items()}, ROUNDS, ROUND_SECONDS)
-                for name, times in rounds.items():
-                    figures[algorithm][name][f"{what}_us"] = statistics.median(times)
-                figures[algorithm]["ours"][f"{what}_ratios"] = {
-                    peer: statistics.median(o / p for o, p in zip(rounds["ours"], rounds[peer], strict=True))
-                    for peer in PEERS
-                }
+            measured[algorithm] = {
+                what: rounds_us({name: f[what] for name, f in fns.items()}, ROUNDS, ROUND_SECONDS)
+                for what in ("sign", "verify")
+            }
+    return measured
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of one or more processes' rounds (`measure`), pooled: the median time per token, and
+    the median of the rounds' ratios of this package's time to each peer's (`{sign,verify}_ratios`);
+    `..._by_process` gives each process's own median ratios, to show how far processes differ (each
+    makes its own keys and lays out its memory its own way)."""
+    figures: dict[str, Any] = {"python": runs[0]["python"], "processes": len(runs)}
+    for algorithm in ALGORITHMS:
+        figures[algorithm] = {name: {} for name in ["ours", *PEERS]}
+        for what in ("sign", "verify"):
+            for name in figures[algorithm]:
+                times = [t for run in runs for t in run[algorithm][what][name]]
+                figures[algorithm][name][f"{what}_us"] = statistics.median(times)
+            ours = figures[algorithm]["ours"]
+            ours[f"{what}_ratios"], ours[f"{what}_ratios_by_process"] = {}, {}
+            for peer in PEERS:
+                per_run = [
+                    [o / p for o, p in zip(run[algorithm][what]["ours"], run[algorithm][what][peer], strict=True)]
+                    for run in runs
+                ]
+                ours[f"{what}_ratios"][peer] = statistics.median(r for ratios in per_run for r in ratios)
+                ours[f"{what}_ratios_by_process"][peer] = [statistics.median(ratios) for ratios in per_run]
     return figures
 
 
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    if sys.argv[1:] == ["--rounds"]:
+        print(json.dumps(measure()))  # for bench/run.py, which pools several processes' rounds
+    else:
+        print(json.dumps(summarize([measure()])))

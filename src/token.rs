@@ -8,11 +8,9 @@
 //! the payload's JSON text on, which the Python layer parses straight into a dict.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64_simd::URL_SAFE_NO_PAD;
@@ -66,7 +64,10 @@ impl Registered {
 }
 
 fn uuid4_hex() -> Result<String> {
-    let mut bytes = random_16()?;
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Encode("the system random generator failed".into()))?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
 
@@ -78,78 +79,6 @@ fn uuid4_hex() -> Result<String> {
         hex.push(HEX[usize::from(b & 0x0f)] as char);
     }
     Ok(hex)
-}
-
-/// The bytes of a thread's random pool: 64 `jti`s.
-const POOL_LEN: usize = 1024;
-const _: () = assert!(POOL_LEN.is_multiple_of(16));
-
-/// Random bytes drawn from aws-lc's generator a kilobyte at a time and handed out 16 at a time. A call of
-/// the generator costs about 350 ns whatever the length asked for (it mixes in the CPU's own generator,
-/// RDRAND, every time), a kilobyte 530 ns (on the README's AMD EPYC): from a pool a token's `jti` costs
-/// some 10 ns instead of 350.
-struct Pool {
-    bytes: [u8; POOL_LEN],
-    /// Where the next `jti`'s bytes start; `POOL_LEN` when the pool is used up.
-    next: usize,
-    /// `FORKS` when the pool was drawn.
-    forks: usize,
-}
-
-thread_local! {
-    static POOL: RefCell<Pool> =
-        const { RefCell::new(Pool { bytes: [0; POOL_LEN], next: POOL_LEN, forks: 0 }) };
-}
-
-/// How many forks made this process, counted from the registration of `after_fork_in_child`, which adds
-/// one in each child. A forked child starts with a copy of its parent's memory, pools included: a pool
-/// drawn before the fork is thrown away in the child, so that no two processes (gunicorn's workers, say)
-/// hand out the same `jti`.
-static FORKS: AtomicUsize = AtomicUsize::new(0);
-
-/// Runs in the child of every fork once registered (`pthread_atfork`), before `fork` returns there.
-#[cfg(unix)]
-extern "C" fn after_fork_in_child() {
-    FORKS.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Whether forks are counted: the handler is registered on first use, before any pool is drawn. Where it
-/// cannot be, every `jti` is drawn on its own.
-fn forks_counted() -> bool {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(count_forks)
-}
-
-#[cfg(unix)]
-fn count_forks() -> bool {
-    // SAFETY: the handler only adds to an atomic, which is safe in a child after fork.
-    unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) == 0 }
-}
-
-/// No fork here.
-#[cfg(not(unix))]
-fn count_forks() -> bool {
-    true
-}
-
-fn random_16() -> Result<[u8; 16]> {
-    let failed = |_| Error::Encode("the system random generator failed".into());
-    let mut out = [0; 16];
-    if !forks_counted() {
-        SystemRandom::new().fill(&mut out).map_err(failed)?;
-        return Ok(out);
-    }
-    POOL.with_borrow_mut(|pool| {
-        let forks = FORKS.load(Ordering::Relaxed);
-        if pool.next == POOL_LEN || pool.forks != forks {
-            SystemRandom::new().fill(&mut pool.bytes).map_err(failed)?;
-            pool.next = 0;
-            pool.forks = forks;
-        }
-        out.copy_from_slice(&pool.bytes[pool.next..pool.next + 16]);
-        pool.next += 16;
-        Ok(out)
-    })
 }
 
 /// Appends `value` as compact JSON.
@@ -945,31 +874,6 @@ mod tests {
             reg.jti,
             Registered::new(now, TimeDelta::days(1)).unwrap().jti
         );
-    }
-
-    #[test]
-    fn jtis_differ_across_many_pools() {
-        let jtis: std::collections::HashSet<String> =
-            (0..POOL_LEN).map(|_| uuid4_hex().unwrap()).collect();
-        assert_eq!(jtis.len(), POOL_LEN);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_fork_throws_the_pool_away() {
-        // The bytes the next `jti` gets from this thread's pool, drawing it first if it is used up.
-        let ahead = || {
-            if POOL.with_borrow(|pool| pool.next) == POOL_LEN {
-                random_16().unwrap();
-            }
-            POOL.with_borrow(|pool| pool.bytes[pool.next..pool.next + 16].to_vec())
-        };
-        random_16().unwrap();
-        let next = ahead();
-        assert_eq!(random_16().unwrap().to_vec(), next);
-        let next = ahead();
-        after_fork_in_child(); // as in a child of fork
-        assert_ne!(random_16().unwrap().to_vec(), next);
     }
 
     #[test]

@@ -96,8 +96,8 @@ class TestEncode:
         assert encode_token({}, TokenTypes.ACCESS)[1]["jti"] != encode_token({}, TokenTypes.ACCESS)[1]["jti"]
 
     def test_a_forked_child_gets_jtis_of_its_own(self) -> None:
-        # A jti's bytes come from a pool of random bytes per thread, which a forked child (a gunicorn
-        # worker, say) inherits: the child must draw its own, or it would hand out its parent's next jti.
+        # A gunicorn worker is a fork of a parent that may have signed: whatever the child inherits (random
+        # generator state included), its next jti must not be its parent's.
         encode_token({}, TokenTypes.ACCESS)
         read, write = os.pipe()
         pid = os.fork()

@@ -266,21 +266,31 @@ unsafe impl Send for RsaPrivateKey {}
 unsafe impl Sync for RsaPrivateKey {}
 
 impl RsaPrivateKey {
-    /// The key in a PKCS#1 `RSAPrivateKey` DER; None unless aws-lc accepts it (and its checks pass).
+    /// The key at the start of a PKCS#1 `RSAPrivateKey` DER; None unless aws-lc accepts it (and its
+    /// checks pass). Bytes after the key are ignored, as aws-lc-rs's `RsaKeyPair::from_der` ignores
+    /// them: a key file that loaded before loads the same.
     pub fn from_pkcs1(der: &[u8]) -> Option<Self> {
-        // SAFETY: aws-lc reads `der` within its length and refuses bytes after the key; the result is
-        // ours, or null.
-        let key = NonNull::new(unsafe { sys::RSA_private_key_from_bytes(der.as_ptr(), der.len()) });
+        // SAFETY: the CBS reads `der` within its length; the result is ours, or null.
+        let key = unsafe {
+            let mut input = std::mem::zeroed::<sys::CBS>();
+            sys::CBS_init(&mut input, der.as_ptr(), der.len());
+            NonNull::new(sys::RSA_parse_private_key(&mut input))
+        };
         succeeded(key.is_some());
         key.map(Self)
     }
 
-    /// The key in a PKCS#8 DER; None unless it is an RSA key aws-lc accepts.
+    /// The key in a PKCS#8 DER; None unless it is an RSA key (rsaEncryption, not RSA-PSS) aws-lc
+    /// accepts.
     pub fn from_pkcs8(der: &[u8]) -> Option<Self> {
         let pkey = Pkcs8::parse(der)?;
-        // SAFETY: `pkey` is a live EVP_PKEY; get1 gives us a reference of our own to its RSA (null if
-        // it holds another kind of key), which `Self` frees.
-        let key = NonNull::new(unsafe { sys::EVP_PKEY_get1_RSA(pkey.0.as_ptr()) });
+        // SAFETY: `pkey` is a live EVP_PKEY; get1 gives us a reference of our own to its RSA, which
+        // `Self` frees.
+        let key = unsafe {
+            (sys::EVP_PKEY_id(pkey.0.as_ptr()) == sys::EVP_PKEY_RSA)
+                .then(|| NonNull::new(sys::EVP_PKEY_get1_RSA(pkey.0.as_ptr())))
+                .flatten()
+        };
         succeeded(key.is_some());
         key.map(Self)
     }
@@ -940,14 +950,39 @@ mod tests {
             assert_eq!(ours.sign(MESSAGE).unwrap(), expected);
             assert_ne!(ours.sign(&flipped(MESSAGE, 0)).unwrap(), expected);
         }
+        // A byte after the key: aws-lc-rs reads a PKCS#1 key without it, and so does this; keys.rs
+        // refuses a PKCS#8 one before either parses it.
         let longer = |der: &[u8]| [der, &[0]].concat();
+        assert!(RsaKeyPair::from_der(&longer(pkcs1.as_bytes())).is_ok());
+        let ours = RsaPrivateKey::from_pkcs1(&longer(pkcs1.as_bytes())).unwrap();
+        assert_eq!(ours.sign(MESSAGE).unwrap(), expected);
         assert!(RsaPrivateKey::from_pkcs8(&longer(pkcs8.as_ref())).is_none());
-        assert!(RsaPrivateKey::from_pkcs1(&longer(pkcs1.as_bytes())).is_none());
         let p256 =
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
                 .unwrap();
         assert!(RsaPrivateKey::from_pkcs8(p256.as_ref()).is_none());
         assert!(RsaPrivateKey::from_pkcs1(pkcs8.as_ref()).is_none());
+    }
+
+    /// An RSA-PSS key (1024 bits, PKCS#8; made by `openssl genpkey -algorithm RSA-PSS`): not RS256's.
+    const RSA_PSS_PKCS8: &str = concat!(
+        "MIICdQIBADALBgkqhkiG9w0BAQoEggJhMIICXQIBAAKBgQDsIDWCfQzFGdT0Fw0+uuJvDDIjYykuR8SoEaBiJ8eg",
+        "OhaBBEc9qR2uIA9hIgASihbxLnqS6k2BExnoYWmVsUGZCddUfiPTJCBO9Ry3GCZlsbJMrz78YfDMlUfaCoxu19Gp",
+        "Wv9QpDcjxlrnhn1AVSZhxTGdbRIG4h6UYLaplC+G0QIDAQABAoGBAMNreL2w/sOVOHB3L4gOJV6galJtO+TIktJC",
+        "HEmAAK/zwzItt0Qp1Z2JfRD3kbXGQWyD+f/jGBfOFjADht3ToKQPopUoUieHZhdhruZADGDDsTvf67kNxymksOqT",
+        "OWcxoyOBMCg3SUBwbS04udmJfBGPZfAscwDoI6/yaiwwy/fNAkEA/WC5uiVYmj1gm1LS/GbiNZ2+bSNvr4GZrQhU",
+        "Ci+a+3YJm4uc3GbJ2mZy6FFoKoBQdH9+jeEql3qqt3fnYaIeswJBAO6RxxhLOWIYXZM5Ii8iYGIAzOncyjQokHXH",
+        "mHIoh5euuJY+mh8O4F0LWmsdxfXmyTjVp1XGum92NcN1aV65hmsCQGYl+Zpe9gJwniLgWCjjfWzqJFwxfhQ+ZmsI",
+        "wYC9wniAFM19koaUdeozhT29nAYOZuEgiS+/yAD7thlzIHgO+NsCQQDD9epcAi44bVsvuxZhMROKbK3kyv8sqMVA",
+        "eZq26qO17Eai4vkl2cphoxm6MtKQkelnTdgNlRc+xxKSYrcSn8HRAkBy0EDTcEWMVRi6b2YopEnPT4val8Zb2jO/",
+        "fs7IOtuwugkwXGxyIPbt3Ieo5MSrKEJxPyhm8jNtiHqBEUyhdvXF",
+    );
+
+    #[test]
+    fn an_rsa_pss_key_does_not_sign_rs256() {
+        let der = base64_simd::STANDARD.decode_to_vec(RSA_PSS_PKCS8).unwrap();
+        assert!(Pkcs8::parse(&der).is_some()); // aws-lc reads it; the key's kind is what refuses it
+        assert!(RsaPrivateKey::from_pkcs8(&der).is_none());
     }
 
     /// A new RSA-2048 key pair of aws-lc's with the public `exponent`, and its public key as ours.

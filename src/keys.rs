@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING,
@@ -451,14 +451,11 @@ impl SigningKey {
             Error::InvalidKey(format!("the {algorithm} private key could not be loaded"))
         };
         let private = match parsed {
-            // The DER aws-lc-rs checked, parsed again as aws-lc's own object, which signs.
-            Parsed::Rsa(_) => Private::Rsa(
-                if label == "RSA PRIVATE KEY" {
-                    RsaPrivateKey::from_pkcs1(&der)
-                } else {
-                    RsaPrivateKey::from_pkcs8(&der)
-                }
-                .ok_or_else(|| unusable(Algorithm::RS256))?,
+            Parsed::Rsa(key) => Private::Rsa(
+                AsDer::<Pkcs8V1Der>::as_der(&key)
+                    .ok()
+                    .and_then(|pkcs8| RsaPrivateKey::from_pkcs8(pkcs8.as_ref()))
+                    .ok_or_else(|| unusable(Algorithm::RS256))?,
             ),
             Parsed::Ecdsa(key) => Private::P256(
                 key.to_pkcs8v1()
@@ -591,7 +588,7 @@ fn public_pem(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
+    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
     use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
     use std::sync::OnceLock;
 
@@ -691,6 +688,18 @@ mod tests {
         assert!(generate_pem_pair(Algorithm::RS256, 1024).is_err());
         assert!("HS256".parse::<Algorithm>().is_err());
         assert_eq!("EdDSA".parse::<Algorithm>().unwrap(), Algorithm::EdDSA);
+    }
+
+    #[test]
+    fn a_pkcs1_key_with_a_byte_after_it_loads_as_it_always_did() {
+        // aws-lc-rs reads a PKCS#1 key and ignores what follows it; so the signing key does too.
+        let (private, _) = pair(Algorithm::RS256);
+        let key = rsa::RsaPrivateKey::from_pkcs1_pem(private).unwrap();
+        let der = [key.to_pkcs1_der().unwrap().as_bytes(), &[0]].concat();
+        let pem = pem::encode_string("RSA PRIVATE KEY", LineEnding::LF, &der).unwrap();
+        let longer = SigningKey::from_pem(pem.as_bytes()).unwrap();
+        let signer = SigningKey::from_pem(private.as_bytes()).unwrap();
+        assert_eq!(longer.sign(b"m").unwrap(), signer.sign(b"m").unwrap());
     }
 
     #[test]

@@ -266,20 +266,6 @@ unsafe impl Send for RsaPrivateKey {}
 unsafe impl Sync for RsaPrivateKey {}
 
 impl RsaPrivateKey {
-    /// The key at the start of a PKCS#1 `RSAPrivateKey` DER; None unless aws-lc accepts it (and its
-    /// checks pass). Bytes after the key are ignored, as aws-lc-rs's `RsaKeyPair::from_der` ignores
-    /// them: a key file that loaded before loads the same.
-    pub fn from_pkcs1(der: &[u8]) -> Option<Self> {
-        // SAFETY: the CBS reads `der` within its length; the result is ours, or null.
-        let key = unsafe {
-            let mut input = std::mem::zeroed::<sys::CBS>();
-            sys::CBS_init(&mut input, der.as_ptr(), der.len());
-            NonNull::new(sys::RSA_parse_private_key(&mut input))
-        };
-        succeeded(key.is_some());
-        key.map(Self)
-    }
-
     /// The key in a PKCS#8 DER; None unless it is an RSA key (rsaEncryption, not RSA-PSS) aws-lc
     /// accepts.
     pub fn from_pkcs8(der: &[u8]) -> Option<Self> {
@@ -924,15 +910,9 @@ mod tests {
     #[test]
     fn rsa_signatures_are_aws_lc_rs_s_byte_for_byte() {
         use aws_lc_rs::encoding::AsDer;
-        use rsa::pkcs1::EncodeRsaPrivateKey;
-        use rsa::pkcs8::DecodePrivateKey;
 
         let theirs = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
         let pkcs8 = theirs.as_der().unwrap();
-        let pkcs1 = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8.as_ref())
-            .unwrap()
-            .to_pkcs1_der()
-            .unwrap();
         let mut expected = vec![0; 256];
         theirs
             .sign(
@@ -943,25 +923,14 @@ mod tests {
             )
             .unwrap();
         // RSASSA-PKCS1-v1_5 is deterministic: the same key signs the same bytes.
-        for ours in [
-            RsaPrivateKey::from_pkcs8(pkcs8.as_ref()).unwrap(),
-            RsaPrivateKey::from_pkcs1(pkcs1.as_bytes()).unwrap(),
-        ] {
-            assert_eq!(ours.sign(MESSAGE).unwrap(), expected);
-            assert_ne!(ours.sign(&flipped(MESSAGE, 0)).unwrap(), expected);
-        }
-        // A byte after the key: aws-lc-rs reads a PKCS#1 key without it, and so does this; keys.rs
-        // refuses a PKCS#8 one before either parses it.
-        let longer = |der: &[u8]| [der, &[0]].concat();
-        assert!(RsaKeyPair::from_der(&longer(pkcs1.as_bytes())).is_ok());
-        let ours = RsaPrivateKey::from_pkcs1(&longer(pkcs1.as_bytes())).unwrap();
+        let ours = RsaPrivateKey::from_pkcs8(pkcs8.as_ref()).unwrap();
         assert_eq!(ours.sign(MESSAGE).unwrap(), expected);
-        assert!(RsaPrivateKey::from_pkcs8(&longer(pkcs8.as_ref())).is_none());
+        assert_ne!(ours.sign(&flipped(MESSAGE, 0)).unwrap(), expected);
+        assert!(RsaPrivateKey::from_pkcs8(&[pkcs8.as_ref(), &[0]].concat()).is_none());
         let p256 =
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
                 .unwrap();
         assert!(RsaPrivateKey::from_pkcs8(p256.as_ref()).is_none());
-        assert!(RsaPrivateKey::from_pkcs1(pkcs8.as_ref()).is_none());
     }
 
     /// An RSA-PSS key (1024 bits, PKCS#8; made by `openssl genpkey -algorithm RSA-PSS`): not RS256's.

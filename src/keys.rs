@@ -308,10 +308,19 @@ impl VerifyingKey {
         let key = match algorithm {
             Algorithm::RS256 => RsaPublicKey::from_pkcs1_der(key_bytes).map(Public::Rsa),
             Algorithm::ES256 => P256Key::from_point(key_bytes).map(Public::P256),
-            Algorithm::EdDSA => key_bytes
-                .try_into()
-                .ok()
-                .map(|bytes| Public::Ed25519(Ed25519PublicKey::new(bytes))),
+            Algorithm::EdDSA => {
+                let bytes: [u8; 32] = key_bytes.try_into().map_err(|_| {
+                    Error::InvalidKey("the Ed25519 public key is not 32 bytes".into())
+                })?;
+                if !Ed25519PublicKey::can_be_a_key(&bytes) {
+                    return Err(Error::InvalidKey(
+                        "the Ed25519 public key is not a point of the curve, or is one of small \
+                         order, under which anyone could sign"
+                            .into(),
+                    ));
+                }
+                Some(Public::Ed25519(Ed25519PublicKey::new(bytes)))
+            }
         }
         .ok_or_else(|| Error::InvalidKey(format!("the {algorithm} public key was rejected")))?;
         // RFC 7638: SHA-256 of the required members, sorted, with no white space.
@@ -688,6 +697,56 @@ mod tests {
         assert!(generate_pem_pair(Algorithm::RS256, 1024).is_err());
         assert!("HS256".parse::<Algorithm>().is_err());
         assert_eq!("EdDSA".parse::<Algorithm>().unwrap(), Algorithm::EdDSA);
+    }
+
+    #[test]
+    fn ed25519_keys_anyone_could_sign_under_are_refused() {
+        let spki = |x: &[u8; 32]| {
+            // SPKI of an Ed25519 key (RFC 8410): the algorithm 1.3.101.112, then the 32 bytes.
+            let prefix = [
+                0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+            ];
+            let der = [&prefix[..], x].concat();
+            pem::encode_string("PUBLIC KEY", LineEnding::LF, &der).unwrap()
+        };
+        let jwk = |x: &[u8; 32]| {
+            serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode_to_string(x)})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let mut identity = [0; 32];
+        identity[0] = 1;
+        let mut identity_as_p_plus_1 = [0xff; 32];
+        identity_as_p_plus_1[0] = 0xee;
+        identity_as_p_plus_1[31] = 0x7f;
+        let mut order_2 = [0xff; 32]; // y = -1
+        order_2[0] = 0xec;
+        order_2[31] = 0x7f;
+        let mut not_a_point = [0; 32];
+        not_a_point[0] = 2;
+        // The 32 zero bytes: y = 0, a point of order 4; a placeholder a JWK could well be written with.
+        for x in [
+            [0; 32],
+            identity,
+            identity_as_p_plus_1,
+            order_2,
+            not_a_point,
+        ] {
+            for loaded in [
+                VerifyingKey::from_pem(spki(&x).as_bytes()),
+                VerifyingKey::from_jwk(&jwk(&x)),
+            ] {
+                match loaded {
+                    Err(Error::InvalidKey(why)) => assert!(why.contains("small order"), "{why}"),
+                    _ => panic!("{x:02x?} was taken"),
+                }
+            }
+        }
+        // A key made as RFC 8032 says loads both ways.
+        let (_, public) = pair(Algorithm::EdDSA);
+        let key = VerifyingKey::from_pem(public.as_bytes()).unwrap();
+        assert_eq!(VerifyingKey::from_jwk(&key.jwk()).unwrap().kid(), key.kid());
     }
 
     #[test]

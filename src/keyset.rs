@@ -598,6 +598,8 @@ pub(crate) mod tests {
             {"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA"},
             {"kty": "OKP", "crv": "X25519", "x": "AA"},
             {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+            // An Ed25519 key of order 4 (32 zero bytes): anyone could sign under it.
+            {"kty": "OKP", "crv": "Ed25519", "x": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
             "a string", 7, null, [],
         ]});
         assert!(matches!(
@@ -608,7 +610,7 @@ pub(crate) mod tests {
         members.push(with("kid", json!("provider-key-1")));
         let (fetched, skipped) =
             KeySet::from_jwks(&json!({ "keys": members }), &ALGORITHMS, 8).unwrap();
-        assert_eq!(skipped, 16);
+        assert_eq!(skipped, 17);
         assert_eq!(fetched.verifiers()[0].kid(), "provider-key-1");
         assert!(fetched.knows(Some("provider-key-1")) && fetched.knows(None));
         assert!(!fetched.knows(Some(keys()[0].1.kid())));

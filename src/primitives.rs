@@ -445,6 +445,19 @@ pub struct Ed25519PublicKey {
 }
 
 impl Ed25519PublicKey {
+    /// Whether `bytes` can be anyone's key: the encoding of a point of the curve, and not of one of the
+    /// eight points of small order. A key pair made as RFC 8032 says never has one. Under such a key,
+    /// signatures that anyone can make verify (with the identity, `R = B` and `s = 1`, for any
+    /// message; with any other, a few tries of `R`), so a key set must not take it, even by mistake: the
+    /// 32 zero bytes are a point of order 4. Decoded as curve25519-dalek decodes, which reads a `y` of
+    /// p or more as `y - p`: no encoding of a small-order point passes.
+    pub fn can_be_a_key(bytes: &[u8; 32]) -> bool {
+        curve25519_dalek::edwards::CompressedEdwardsY(*bytes)
+            .decompress()
+            .is_some_and(|point| !point.is_small_order())
+    }
+
+    /// The key, whatever the bytes; `can_be_a_key` says whether to take it.
     pub fn new(bytes: [u8; 32]) -> Self {
         Ed25519PublicKey {
             bytes,
@@ -807,6 +820,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn no_encoding_of_a_small_order_point_can_be_a_key() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+
+        // p = 2^255 - 19, little-endian.
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        for point in EIGHT_TORSION {
+            let bytes = point.compress().to_bytes();
+            assert!(!Ed25519PublicKey::can_be_a_key(&bytes), "{bytes:02x?}");
+            // Its other encodings: the sign of x flipped, and y + p where y is below 19 (0 and 1).
+            let mut negated = bytes;
+            negated[31] ^= 0x80;
+            assert!(!Ed25519PublicKey::can_be_a_key(&negated), "{negated:02x?}");
+            if bytes[1..31] == [0; 30] && bytes[31] & 0x7f == 0 && bytes[0] < 19 {
+                let mut above_p = p;
+                above_p[0] += bytes[0];
+                above_p[31] |= bytes[31];
+                assert!(!Ed25519PublicKey::can_be_a_key(&above_p), "{above_p:02x?}");
+            }
+        }
+        assert!(Ed25519PublicKey::can_be_a_key(&BASE));
+        let mut not_a_point = [0; 32];
+        not_a_point[0] = 2;
+        assert!(!Ed25519PublicKey::can_be_a_key(&not_a_point));
+        // A point with a component of small order but of large order itself is a key (RFC 8032 does
+        // not refuse it; `ed25519_keys_of_mixed_order_agree_with_aws_lc_whatever_k_is` checks it).
+        let mixed = (curve25519_dalek::EdwardsPoint::mul_base(
+            &curve25519_dalek::Scalar::from_bytes_mod_order([42; 32]),
+        ) + EIGHT_TORSION[1])
+            .compress()
+            .to_bytes();
+        assert!(Ed25519PublicKey::can_be_a_key(&mixed));
     }
 
     fn sha512(parts: &[&[u8]]) -> [u8; 64] {

@@ -9,6 +9,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import ManagementUtility, call_command
@@ -206,6 +208,16 @@ def test_an_unreadable_key_is_an_error(keys: Any, tmp_path: Path) -> None:
     message_id, text = only(ids({}))
     assert message_id == "ninja_simple_jwt.E008"
     assert text.startswith("The JWT keys cannot be used: ")
+
+
+def test_an_ed25519_key_anyone_could_sign_under_is_an_error() -> None:
+    # 32 zero bytes, a placeholder a key could well be written with, are a point of order 4: tokens
+    # that anyone can make would verify under it.
+    zeros = Ed25519PublicKey.from_public_bytes(bytes(32))
+    pem = zeros.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    messages = dict(ids({"JWT_ALGORITHM": "EdDSA", "JWT_PUBLIC_KEY": pem}))
+    assert list(messages) == ["ninja_simple_jwt.W003", "ninja_simple_jwt.E008"]  # W003: verify-only
+    assert "is one of small order, under which anyone could sign" in messages["ninja_simple_jwt.E008"]
 
 
 def test_keys_of_two_pairs_are_an_error(keys: Any) -> None:

@@ -22,7 +22,9 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::primitives::{Ed25519PublicKey, Ed25519Secret, P256Key, RsaPrivateKey, RsaPublicKey};
+use crate::primitives::{
+    Ed25519PublicKey, Ed25519Secret, NotAnEd25519Key, P256Key, RsaPrivateKey, RsaPublicKey,
+};
 
 /// The signature algorithms of this package: one for each kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -312,14 +314,25 @@ impl VerifyingKey {
                 let bytes: [u8; 32] = key_bytes.try_into().map_err(|_| {
                     Error::InvalidKey("the Ed25519 public key is not 32 bytes".into())
                 })?;
-                if !Ed25519PublicKey::can_be_a_key(&bytes) {
-                    return Err(Error::InvalidKey(
-                        "the Ed25519 public key is not a point of the curve, or is one of small \
-                         order, under which anyone could sign"
-                            .into(),
-                    ));
-                }
-                Some(Public::Ed25519(Ed25519PublicKey::new(bytes)))
+                let key = Ed25519PublicKey::from_bytes(bytes).map_err(|why| {
+                    Error::InvalidKey(
+                        match why {
+                            NotAnEd25519Key::NotAPoint => {
+                                "the Ed25519 public key is not a point of the curve"
+                            }
+                            NotAnEd25519Key::SmallOrder => {
+                                "the Ed25519 public key is a point of small order, under which \
+                                 anyone could sign: no key pair has one (the 32 zero bytes are one)"
+                            }
+                            NotAnEd25519Key::NotCanonical => {
+                                "the Ed25519 public key is not written as RFC 8032 writes points, \
+                                 and no signature would verify under it"
+                            }
+                        }
+                        .into(),
+                    )
+                })?;
+                Some(Public::Ed25519(key))
             }
         }
         .ok_or_else(|| Error::InvalidKey(format!("the {algorithm} public key was rejected")))?;
@@ -717,28 +730,28 @@ mod tests {
         };
         let mut identity = [0; 32];
         identity[0] = 1;
-        let mut identity_as_p_plus_1 = [0xff; 32];
-        identity_as_p_plus_1[0] = 0xee;
-        identity_as_p_plus_1[31] = 0x7f;
-        let mut order_2 = [0xff; 32]; // y = -1
-        order_2[0] = 0xec;
-        order_2[31] = 0x7f;
         let mut not_a_point = [0; 32];
         not_a_point[0] = 2;
-        // The 32 zero bytes: y = 0, a point of order 4; a placeholder a JWK could well be written with.
-        for x in [
-            [0; 32],
-            identity,
-            identity_as_p_plus_1,
-            order_2,
-            not_a_point,
+        // y = 3, a point of large order, written as p + 3.
+        let mut not_canonical = [0xff; 32];
+        not_canonical[0] = 0xf0;
+        not_canonical[31] = 0x7f;
+        for (x, why) in [
+            // The 32 zero bytes: y = 0, a point of order 4; a placeholder a JWK could well hold.
+            (
+                [0; 32],
+                "a point of small order, under which anyone could sign",
+            ),
+            (identity, "a point of small order"),
+            (not_a_point, "not a point of the curve"),
+            (not_canonical, "not written as RFC 8032 writes points"),
         ] {
             for loaded in [
                 VerifyingKey::from_pem(spki(&x).as_bytes()),
                 VerifyingKey::from_jwk(&jwk(&x)),
             ] {
                 match loaded {
-                    Err(Error::InvalidKey(why)) => assert!(why.contains("small order"), "{why}"),
+                    Err(Error::InvalidKey(message)) => assert!(message.contains(why), "{message}"),
                     _ => panic!("{x:02x?} was taken"),
                 }
             }

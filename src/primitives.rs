@@ -436,29 +436,48 @@ impl Drop for P256Key {
 /// group order, and `R` equal, byte for byte, to the encoding of `[s]B - [k]A` with
 /// `k = SHA-512(R || A || message)` over the key's bytes as given. They differ only on a key whose
 /// encoding is not canonical (a `y` of p or more, or a negative zero `x`): aws-lc refuses its every
-/// signature, dalek reads it as the point it reduces to. Such a key stays with aws-lc, so the answers
-/// are the same on every input (the tests compare the two).
+/// signature, dalek reads it as the point it reduces to. `from_bytes` refuses such a key; one made
+/// without it (the tests' `new`) stays with aws-lc, so the answers are the same on every input (the
+/// tests compare the two).
 pub struct Ed25519PublicKey {
     bytes: [u8; 32],
     #[cfg(target_arch = "x86_64")]
     dalek: Option<ed25519_dalek::VerifyingKey>,
 }
 
+/// Why 32 bytes cannot be anyone's Ed25519 public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAnEd25519Key {
+    /// They are no point of the curve.
+    NotAPoint,
+    /// They are one of its eight points of small order (however written).
+    SmallOrder,
+    /// They write a point otherwise than RFC 8032 (5.1.2) does: a `y` of p or more, or a negative zero
+    /// `x`; no signature verifies under them.
+    NotCanonical,
+}
+
 impl Ed25519PublicKey {
-    /// Whether `bytes` can be anyone's key: the encoding of a point of the curve, and not of one of the
-    /// eight points of small order. A key pair made as RFC 8032 says never has one. Under such a key,
-    /// signatures that anyone can make verify (with the identity, `R = B` and `s = 1`, for any
-    /// message; with any other, a few tries of `R`), so a key set must not take it, even by mistake: the
-    /// 32 zero bytes are a point of order 4. Decoded as curve25519-dalek decodes, which reads a `y` of
-    /// p or more as `y - p`: no encoding of a small-order point passes.
-    pub fn can_be_a_key(bytes: &[u8; 32]) -> bool {
-        curve25519_dalek::edwards::CompressedEdwardsY(*bytes)
+    /// The key `bytes` encode, if they can be anyone's key. A key pair made as RFC 8032 says always
+    /// can. Under a point of small order, signatures that anyone can make verify (with the identity,
+    /// `R = B` and `s = 1`, for any message; with the others, a few tries of `R`), so a key set must
+    /// not take one, even by mistake: the 32 zero bytes are a point of order 4. curve25519-dalek decodes
+    /// the point, reading a `y` of p or more as `y - p`, so every encoding of those eight is caught.
+    pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, NotAnEd25519Key> {
+        let point = curve25519_dalek::edwards::CompressedEdwardsY(bytes)
             .decompress()
-            .is_some_and(|point| !point.is_small_order())
+            .ok_or(NotAnEd25519Key::NotAPoint)?;
+        if point.is_small_order() {
+            return Err(NotAnEd25519Key::SmallOrder);
+        }
+        if point.compress().to_bytes() != bytes {
+            return Err(NotAnEd25519Key::NotCanonical);
+        }
+        Ok(Self::new(bytes))
     }
 
-    /// The key, whatever the bytes; `can_be_a_key` says whether to take it.
-    pub fn new(bytes: [u8; 32]) -> Self {
+    /// The key, whatever the bytes.
+    fn new(bytes: [u8; 32]) -> Self {
         Ed25519PublicKey {
             bytes,
             #[cfg(target_arch = "x86_64")]
@@ -823,31 +842,49 @@ mod tests {
     }
 
     #[test]
-    fn no_encoding_of_a_small_order_point_can_be_a_key() {
+    fn only_points_of_large_order_written_canonically_are_keys() {
         use curve25519_dalek::constants::EIGHT_TORSION;
+        use NotAnEd25519Key::*;
 
+        let refused = |bytes: [u8; 32]| Ed25519PublicKey::from_bytes(bytes).err();
         // p = 2^255 - 19, little-endian.
         let mut p = [0xff; 32];
         p[0] = 0xed;
         p[31] = 0x7f;
+        let mut encodings = std::collections::HashSet::new();
         for point in EIGHT_TORSION {
             let bytes = point.compress().to_bytes();
-            assert!(!Ed25519PublicKey::can_be_a_key(&bytes), "{bytes:02x?}");
-            // Its other encodings: the sign of x flipped, and y + p where y is below 19 (0 and 1).
-            let mut negated = bytes;
-            negated[31] ^= 0x80;
-            assert!(!Ed25519PublicKey::can_be_a_key(&negated), "{negated:02x?}");
+            // Its other encodings: y + p where y is below 19 (the identity's 1 and the order-4 points'
+            // 0), and each with the sign of x flipped.
+            let mut written = vec![bytes];
             if bytes[1..31] == [0; 30] && bytes[31] & 0x7f == 0 && bytes[0] < 19 {
                 let mut above_p = p;
                 above_p[0] += bytes[0];
                 above_p[31] |= bytes[31];
-                assert!(!Ed25519PublicKey::can_be_a_key(&above_p), "{above_p:02x?}");
+                written.push(above_p);
+            }
+            for mut bytes in written {
+                assert_eq!(refused(bytes), Some(SmallOrder), "{bytes:02x?}");
+                encodings.insert(bytes);
+                bytes[31] ^= 0x80;
+                assert_eq!(refused(bytes), Some(SmallOrder), "{bytes:02x?}");
+                encodings.insert(bytes);
             }
         }
-        assert!(Ed25519PublicKey::can_be_a_key(&BASE));
+        // The 8 written canonically, the identity and the point of order 2 with a negative zero x, and
+        // y = 1 and y = 0 written above p, each with either sign.
+        assert_eq!(encodings.len(), 14);
         let mut not_a_point = [0; 32];
         not_a_point[0] = 2;
-        assert!(!Ed25519PublicKey::can_be_a_key(&not_a_point));
+        assert_eq!(refused(not_a_point), Some(NotAPoint));
+        // y = 3 is on the curve and of large order; written as p + 3 it is not canonical.
+        let mut three = [0; 32];
+        three[0] = 3;
+        assert_eq!(refused(three), None);
+        let mut three_above_p = p;
+        three_above_p[0] += 3;
+        assert_eq!(refused(three_above_p), Some(NotCanonical));
+        assert_eq!(refused(BASE), None);
         // A point with a component of small order but of large order itself is a key (RFC 8032 does
         // not refuse it; `ed25519_keys_of_mixed_order_agree_with_aws_lc_whatever_k_is` checks it).
         let mixed = (curve25519_dalek::EdwardsPoint::mul_base(
@@ -855,7 +892,7 @@ mod tests {
         ) + EIGHT_TORSION[1])
             .compress()
             .to_bytes();
-        assert!(Ed25519PublicKey::can_be_a_key(&mixed));
+        assert_eq!(refused(mixed), None);
     }
 
     fn sha512(parts: &[&[u8]]) -> [u8; 64] {

@@ -140,14 +140,18 @@ def test_tokens_a_trusted_issuer_must_not_open(settings: Any, keys: Any, idp: Pr
     assert idp.count("/jwks") == 1
 
 
-def test_an_ed25519_key_of_small_order_in_the_jwks_opens_nothing(settings: Any, keys: Any, idp: Provider) -> None:
+def test_an_ed25519_key_of_small_order_in_the_jwks_opens_nothing(
+    settings: Any, keys: Any, idp: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
     # Under the identity point as a key, R = B and s = 1 sign any message; the key is skipped.
     identity = bytes([1] + [0] * 31)
     weak = {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": b64url(identity), "kid": "weak"}
     idp.keys.append(ProviderKey("weak", b"", weak))
     trust(settings, idp, algorithms=["RS256", "EdDSA"])
     client = Client()
-    assert get(client, idp.token()).status_code == 200
+    with caplog.at_level(logging.DEBUG, logger="ninja_simple_jwt"):
+        assert get(client, idp.token()).status_code == 200
+    assert f"Skipped 1 members of {idp.issuer}'s JWK Set." in caplog.messages
     header = b64url(json.dumps({"alg": "EdDSA", "kid": "weak", "typ": "JWT"}).encode())
     now = int(time.time())
     claims = {"iss": idp.issuer, "aud": idp.audience, "sub": "user-42", "iat": now, "exp": now + 300}

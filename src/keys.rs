@@ -22,9 +22,7 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::primitives::{
-    Ed25519PublicKey, Ed25519Secret, NotAnEd25519Key, P256Key, RsaPrivateKey, RsaPublicKey,
-};
+use crate::primitives::{Ed25519PublicKey, Ed25519Secret, P256Key, RsaPrivateKey, RsaPublicKey};
 
 /// The signature algorithms of this package: one for each kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -314,24 +312,8 @@ impl VerifyingKey {
                 let bytes: [u8; 32] = key_bytes.try_into().map_err(|_| {
                     Error::InvalidKey("the Ed25519 public key is not 32 bytes".into())
                 })?;
-                let key = Ed25519PublicKey::from_bytes(bytes).map_err(|why| {
-                    Error::InvalidKey(
-                        match why {
-                            NotAnEd25519Key::NotAPoint => {
-                                "the Ed25519 public key is not a point of the curve"
-                            }
-                            NotAnEd25519Key::SmallOrder => {
-                                "the Ed25519 public key is a point of small order, under which \
-                                 anyone could sign: no key pair has one (the 32 zero bytes are one)"
-                            }
-                            NotAnEd25519Key::NotCanonical => {
-                                "the Ed25519 public key is not written as RFC 8032 writes points, \
-                                 and no signature would verify under it"
-                            }
-                        }
-                        .into(),
-                    )
-                })?;
+                let key = Ed25519PublicKey::from_bytes(bytes)
+                    .map_err(|why| Error::InvalidKey(format!("the Ed25519 public key {why}")))?;
                 Some(Public::Ed25519(key))
             }
         }

@@ -457,6 +457,21 @@ pub enum NotAnEd25519Key {
     NotCanonical,
 }
 
+impl std::fmt::Display for NotAnEd25519Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NotAPoint => "is not a point of the curve",
+            Self::SmallOrder => {
+                "is a point of small order, under which anyone could sign: no key pair has one (the \
+                 32 zero bytes are one)"
+            }
+            Self::NotCanonical => {
+                "is not written as RFC 8032 writes points, and no signature would verify under it"
+            }
+        })
+    }
+}
+
 impl Ed25519PublicKey {
     /// The key `bytes` encode, if they can be anyone's key. A key pair made as RFC 8032 says always
     /// can. Under a point of small order, signatures that anyone can make verify (with the identity,

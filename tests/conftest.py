@@ -1,3 +1,4 @@
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,11 @@ def keys(tmp_path: Path, pem_pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
 @pytest.fixture
 def user(db: Any, django_user_model: Any) -> Any:
     return django_user_model.objects.create_user(username="alice", password=PASSWORD, email="alice@example.com")
+
+
+def b64(data: bytes) -> str:
+    """base64url without padding, as JWTs and JWKs write bytes."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def file_mode(path: str | Path) -> int:

@@ -21,6 +21,7 @@ from ninja_simple_jwt.jwt.token_operations import (
     get_access_token_for_user,
     get_refresh_token_for_user,
 )
+from tests.conftest import b64
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keys")]
 
@@ -44,10 +45,6 @@ def test_a_valid_access_token_gives_a_stateless_user(client: Client, user: Any, 
     assert (body["id"], body["username"], body["last_login"]) == (user.id, "alice", "2026-11-29T12:00:00.123Z")
     assert body["is_authenticated"] is True
     assert body["auth"]["jti"] == claims["jti"] and body["auth"]["token_type"] == "access"
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 NONE_HEADER = b64(b'{"alg":"none"}')

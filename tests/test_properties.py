@@ -1,7 +1,6 @@
 """Property tests (hypothesis): whatever reaches `decode_token` raises nothing but an `InvalidTokenError`
 subclass, and every token this package signs verifies with PyJWT to the same claims."""
 
-import base64
 import contextlib
 import json
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from ninja_simple_jwt.exceptions import InvalidTokenError
 from ninja_simple_jwt.jwt.token_operations import TokenTypes, decode_token, encode_token
+from tests.conftest import b64
 
 # The autouse fixtures (a working directory, caches cleared) are the same for every example.
 examples = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -28,10 +28,6 @@ any_text = st.text(st.characters(categories=["C", "L", "M", "N", "P", "S", "Z"])
 def _inline_keys(pem_pair: tuple[bytes, bytes]) -> Iterator[None]:
     with override_settings(NINJA_SIMPLE_JWT={"JWT_PRIVATE_KEY": pem_pair[0], "JWT_PUBLIC_KEY": pem_pair[1]}):
         yield
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 json_scalars = (

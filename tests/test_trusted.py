@@ -1,7 +1,6 @@
 """Many services: `iss`/`aud` on this project's tokens, trusted issuers' tokens verified through their JWKS
 (fetched from a provider on loopback that counts the requests), scopes and RFC 6750 answers."""
 
-import base64
 import json
 import logging
 import threading
@@ -22,7 +21,7 @@ from ninja_simple_jwt.jwt.token_operations import (
     encode_token,
     verification_would_wait,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, b64
 from tests.provider import Provider, ProviderKey, provider, provider_key
 
 ME = "/api/protected/me"
@@ -145,25 +144,21 @@ def test_an_ed25519_key_of_small_order_in_the_jwks_opens_nothing(
 ) -> None:
     # Under the identity point as a key, R = B and s = 1 sign any message; the key is skipped.
     identity = bytes([1] + [0] * 31)
-    weak = {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": b64url(identity), "kid": "weak"}
+    weak = {"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": b64(identity), "kid": "weak"}
     idp.keys.append(ProviderKey("weak", b"", weak))
     trust(settings, idp, algorithms=["RS256", "EdDSA"])
     client = Client()
     with caplog.at_level(logging.DEBUG, logger="ninja_simple_jwt"):
         assert get(client, idp.token()).status_code == 200
     assert f"Skipped 1 members of {idp.issuer}'s JWK Set." in caplog.messages
-    header = b64url(json.dumps({"alg": "EdDSA", "kid": "weak", "typ": "JWT"}).encode())
+    header = b64(json.dumps({"alg": "EdDSA", "kid": "weak", "typ": "JWT"}).encode())
     now = int(time.time())
     claims = {"iss": idp.issuer, "aud": idp.audience, "sub": "user-42", "iat": now, "exp": now + 300}
     base_point, one = bytes([0x58] + [0x66] * 31), identity
-    forged = f"{header}.{b64url(json.dumps(claims).encode())}.{b64url(base_point + one)}"
+    forged = f"{header}.{b64(json.dumps(claims).encode())}.{b64(base_point + one)}"
     response = get(client, forged)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def test_an_untrusted_issuer_is_refused_without_any_request(settings: Any, keys: Any, idp: Provider) -> None:

@@ -23,11 +23,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 sys.path[:0] = [str(REPO), str(BENCH)]
 
+import interleave  # noqa: E402
 from peers import summarize as summarize_peers  # noqa: E402
 
 from tests import services  # noqa: E402
@@ -139,35 +141,25 @@ def bench_http(pythons: dict[str, str], workdir: Path, seconds: int, rounds: int
     }
 
 
-def bench_async(workdir: Path, seconds: int, rounds: int) -> dict[str, float]:
-    """This package under uvicorn (one worker, stateless tokens): the open `async def` route against the
-    same route behind `HttpJwtAuth`, in rounds of one run each, back to back, either route first in turn.
+def bench_async(workdir: Path, seconds: int, rounds: int) -> dict[str, dict[str, float]]:
+    """This package under uvicorn (one worker, stateless tokens): the open `async def` route and the same
+    route behind `HttpJwtAuth`, request by request in turn on one connection (bench/interleave.py); and, to
+    show how far the measure itself spreads, the open route against itself.
 
     Under ASGI, Django runs each of the example's four middlewares through a thread (ten hops a request,
-    the same on both routes), so a run's rate follows the machine's load more than anything else: the
-    ratio is the median of each round's protected / open, not the ratio of the medians.
+    the same on both routes), so the rate of a wrk run follows the machine's load: two runs of the open
+    route one after the other differed by up to a tenth.
     """
-    results: dict[str, list[Load]] = {}
     with uvicorn(sys.executable, workdir, example_env(workdir, EXAMPLE_SESSIONS="0")) as server:
         access = server.request("POST", "/api/auth/mobile/sign-in", USER).json()["access"]
-        plan = {
-            "open": (server.url + "/api/async-public-hello", {}),
-            "protected": (server.url + "/api/async-hello", {"Authorization": f"Bearer {access}"}),
-        }
-        for target, headers in plan.values():  # warm-up
-            wrk(target, 1, headers)
-        for i in range(rounds):
-            # Each route first in every other round, so that a drift in the machine's load favours neither.
-            for route in list(plan) if i % 2 == 0 else reversed(plan):
-                target, headers = plan[route]
-                log(f"wrk round {i + 1}/{rounds}: async {route}, uvicorn")
-                results.setdefault(route, []).append(wrk(target, seconds, headers))
-    pairs = zip(results["protected"], results["open"], strict=True)
-    return {
-        **{route: statistics.median(load.requests_per_s for load in loads) for route, loads in results.items()},
-        "ratio": statistics.median(p.requests_per_s / o.requests_per_s for p, o in pairs),
-        "bad": sum(load.bad for loads in results.values() for load in loads),
-    }
+        host = urlsplit(server.url).netloc
+        open_route = interleave.request(host, "/api/async-public-hello", [])
+        protected = interleave.request(host, "/api/async-hello", [f"Authorization: Bearer {access}"])
+        log(f"async routes under uvicorn: the open route and the protected one in turn, {rounds} rounds")
+        routes = interleave.compare(server.url, seconds, rounds, open_route, protected)
+        log(f"async routes under uvicorn: the open route against itself, {rounds} rounds")
+        itself = interleave.compare(server.url, seconds, rounds, open_route, open_route)
+    return {"routes": routes, "itself": itself}
 
 
 def bench_sessions(workdir: Path, seconds: int, rounds: int) -> dict[str, Any]:
@@ -365,9 +357,11 @@ PEER_PROCESSES = 5
 
 
 def peers_report(
-    peers: dict[str, Any], ssl: dict[str, float], ssl_ec: dict[str, dict[str, float]], asgi: dict[str, float]
+    peers: dict[str, Any], ssl: dict[str, float], ssl_ec: dict[str, dict[str, float]], asgi: dict[str, dict[str, float]]
 ) -> tuple[list[str], list[Target]]:
     """The table of the Rust-backed peers (bench/peers.py) and the async route, and their targets."""
+    routes, itself = asgi["routes"], asgi["itself"]
+    bad = routes["bad"] + itself["bad"]
     openssl = {"RS256": ssl, **ssl_ec}
     lines = [
         f"Against the Rust-backed peers, on Python {peers['python']}, keys parsed once, every token another "
@@ -410,14 +404,17 @@ def peers_report(
             1.10,
             at_least=False,
         ),
-        Target("async protected route / async open route (uvicorn)", asgi["ratio"], 0.95, at_least=True),
-        Target("non-2xx responses and socket errors under uvicorn", asgi["bad"], 0, at_least=False, unit=""),
+        Target("async protected route / async open route (uvicorn)", routes["ratio"], 0.95, at_least=True),
+        Target("non-2xx responses and socket errors under uvicorn", bad, 0, at_least=False, unit=""),
     ]
     lines += [
         "",
-        f"Under uvicorn (1 worker): the open `async def` route {asgi['open']:,.0f} req/s, the same behind "
-        f"`HttpJwtAuth` {asgi['protected']:,.0f} req/s (medians); protected / open, the median of the rounds' "
-        f"ratios, {asgi['ratio']:.2f}.",
+        f"Under uvicorn (1 worker), one connection asking for the open `async def` route and the same behind "
+        f"`HttpJwtAuth` in turn ({routes['requests']:,.0f} requests): {routes['a_us']:,.0f} µs and "
+        f"{routes['b_us']:,.0f} µs a request (medians of the rounds' medians); protected / open requests per "
+        f"second, the median of the rounds' ratios, {routes['ratio']:.3f} (rounds from {routes['ratio_min']:.3f} to "
+        f"{routes['ratio_max']:.3f}). The open route against itself, measured the same way: {itself['ratio']:.3f} "
+        f"(rounds from {itself['ratio_min']:.3f} to {itself['ratio_max']:.3f}).",
         "",
     ]
     return lines, targets
@@ -463,15 +460,12 @@ def main() -> int:
     results["http"] = bench_http(
         {"ours": sys.executable, "original": args.original}, workdir, args.seconds, args.rounds
     )
-    log("async routes under uvicorn")
-    # Eight times the rounds, a quarter as long: the pairs' ratio is what counts, and the load drifts
-    # between runs. The open route against itself, 16 pairs of 2 s: each pair from 0.89 to 1.11, so the
-    # median of 12 pairs still moved by a few hundredths from one run to the next (0.92 to 1.02).
+    # Rounds of a quarter of wrk's seconds, eight times as many: the rounds' medians show how the load drifts.
     results["async"] = bench_async(workdir, max(2, args.seconds // 4), 8 * args.rounds)
     log("the sessions app on PostgreSQL and Redis")
     results["sessions"] = bench_sessions(workdir, args.seconds, args.rounds)
     log("the protected route with a trusted issuer's token (bench/trusted.py)")
-    # As for the async routes: twice the rounds, half as long.
+    # Twice the rounds, half as long: the pairs' ratio is what counts, and the load drifts between runs.
     trusted_plan = f"{max(2, args.seconds // 2)}:{2 * args.rounds}"
     results["trusted"] = run_json(sys.executable, "trusted.py", trusted_plan, workdir)
 

@@ -3,8 +3,7 @@ issuers in JWT_TRUSTED_ISSUERS."""
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -203,28 +202,38 @@ def of_trusted_issuer(claims: dict[str, Any]) -> bool:
     return iss is not None and iss != s.JWT_ISSUER and any(entry.issuer == iss for entry in s.JWT_TRUSTED_ISSUERS)
 
 
-@contextmanager
-def _answers(request: HttpRequest) -> Iterator[None]:
+class _answers:
     """Turns what verifying raises into the answer: 401 for a refused token (the reason to the debug log,
     the RFC 6750 challenge on the request), 503 for keys, a database or a cache that cannot be used (with
-    `Retry-After` asked of the middleware)."""
-    try:
-        yield
-    except InvalidTokenError as e:
-        logger.debug("Refused a bearer token: %s", e)
-        setattr(request, CHALLENGE_ATTRIBUTE, invalid_token())
-        raise AuthenticationError() from e
-    except KeysUnavailableError:
-        raise _unavailable(request, HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE))) from None  # logged once
-    except InvalidKeyError as e:
-        raise _unavailable(request, keys_unavailable(e)) from None
-    except DatabaseError as e:  # reading the user (load_user): a 503 to retry, not a 500
-        log_database_error(e)
-        raise _unavailable(request, HttpError(503, str(DATABASE_UNAVAILABLE))) from None
-    except HttpError as e:  # the revocation cache cannot be reached
-        if e.status_code == 503:
-            _unavailable(request, e)
-        raise
+    `Retry-After` asked of the middleware). A class rather than a generator-based context manager: every
+    request that carries a token passes through it, on async routes twice."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
+        request = self.request
+        if error is None:
+            return
+        if isinstance(error, InvalidTokenError):
+            logger.debug("Refused a bearer token: %s", error)
+            setattr(request, CHALLENGE_ATTRIBUTE, invalid_token())
+            raise AuthenticationError() from error
+        if isinstance(error, KeysUnavailableError):
+            raise _unavailable(request, HttpError(503, gettext(TRUSTED_KEYS_UNAVAILABLE))) from None  # logged once
+        if isinstance(error, InvalidKeyError):
+            raise _unavailable(request, keys_unavailable(error)) from None
+        if isinstance(error, DatabaseError):  # reading the user (load_user): a 503 to retry, not a 500
+            log_database_error(error)
+            raise _unavailable(request, HttpError(503, str(DATABASE_UNAVAILABLE))) from None
+        if isinstance(error, HttpError) and error.status_code == 503:  # the revocation cache cannot be reached
+            _unavailable(request, error)
+        # Anything else goes on as it was raised.
 
 
 def _unavailable(request: HttpRequest, error: HttpError) -> HttpError:

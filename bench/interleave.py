@@ -1,52 +1,51 @@
-"""Two routes of one server measured side by side, request by request; printed as one JSON object.
+"""Two routes of one server measured side by side: `compare`, for `make bench`'s async routes.
 
-    python bench/interleave.py URL SECONDS:ROUNDS A_PATH B_PATH [B_HEADER ...]
+Requests go out in bursts, each for one route: 4 keep-alive connections, each asking for the route 10
+times, one request at a time, as wrk's connections do; a burst of A, then B, then B, then A, and so on,
+each timed from its first byte sent to its last answer's last byte. So both routes meet the machine's
+load of the same moment (a burst lasts about a tenth of a second), which wrk runs one after the other
+cannot give: under a shared load, two wrk runs of the same route differ by up to a tenth. With 4
+connections the server always has a request waiting, as under wrk, so a burst's time is the server's
+work on the route rather than the time a lone request spends between the client and the server.
 
-One keep-alive connection sends A, then B, then B, then A, and so on, one request at a time, and times
-each from the first byte sent to the last byte of the answer. So both routes meet the machine's load of
-the same moment, which runs of wrk one after another cannot give: under a shared load, two wrk runs of
-the same route differ by up to a tenth. One connection, because a request that waits in a queue behind
-the other route's waits as long whichever route it is for: the more connections, the less a difference
-in the routes' own time shows.
-
-For each round of SECONDS: the median time of each route; `ratio`, the median over the ROUNDS of A's
-median / B's, is B's requests per second over A's. `bad` counts answers other than 200.
+For each round of `seconds`: A's bursts' total time over B's (as many requests), that is B's requests per
+second over A's; `ratio` is the median over the rounds. `bad` counts answers other than 200.
 """
 
-import json
 import socket
 import statistics
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from urllib.parse import urlsplit
+
+CONNECTIONS = 4
+REQUESTS_PER_CONNECTION = 10
 
 
 class Connection:
     """An HTTP/1.1 client of one connection, enough for a server that answers with a Content-Length."""
 
     def __init__(self, host: str, port: int) -> None:
-        self.sock = socket.create_connection((host, port))
+        self.sock = socket.create_connection((host, port), timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.pending = b""
 
-    def exchange(self, request: bytes) -> tuple[int, int]:
-        """Sends `request`, reads the whole answer: its status and the nanoseconds it took."""
-        start = time.perf_counter_ns()
+    def exchange(self, request: bytes) -> int:
+        """Sends `request` and reads the whole answer; its status."""
         self.sock.sendall(request)
         data = self.pending
         while (end_of_head := data.find(b"\r\n\r\n")) < 0:
             data += self._receive()
         head = data[:end_of_head].split(b"\r\n")
-        status = int(head[0].split()[1])
         lengths = [line.split(b":", 1)[1] for line in head[1:] if line.lower().startswith(b"content-length:")]
         if not lengths:
             raise RuntimeError(f"an answer without Content-Length: {head[0]!r}")
         end = end_of_head + 4 + int(lengths[0])
         while len(data) < end:
             data += self._receive()
-        elapsed = time.perf_counter_ns() - start
         self.pending = data[end:]
-        return status, elapsed
+        return int(head[0].split()[1])
 
     def _receive(self) -> bytes:
         chunk = self.sock.recv(65536)
@@ -54,60 +53,65 @@ class Connection:
             raise RuntimeError("the server closed the connection")
         return chunk
 
-
-def request(host: str, path: str, headers: list[str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", *headers, "", ""]
-    return "\r\n".join(lines).encode()
+    def close(self) -> None:
+        self.sock.close()
 
 
-def compare(url: str, seconds: int, rounds: int, a: bytes, b: bytes) -> dict[str, float]:
-    """Requests `a` and `b` (made by `request`) in turn, one second of warm-up first; see the module."""
+Route = tuple[str, list[str]]  # a path, and the headers to send with it
+
+
+def compare(url: str, seconds: int, rounds: int, a: Route, b: Route) -> dict[str, float]:
+    """GET requests for routes `a` and `b` of the server at `url`, in bursts in turn, one second of
+    warm-up first; see the module. The routes' requests per second are the medians of the rounds'."""
     parts = urlsplit(url)
     assert parts.hostname and parts.port
-    connection = Connection(parts.hostname, parts.port)
-    bad = 0
+    with ExitStack() as stack:
+        connections = [stack.enter_context(closing(Connection(parts.hostname, parts.port))) for _ in range(CONNECTIONS)]
+        pool = stack.enter_context(ThreadPoolExecutor(CONNECTIONS))
+        a_message, b_message = (_request(parts.netloc, path, headers) for path, headers in (a, b))
+        bad = 0
 
-    def run(duration: float) -> dict[str, list[int]]:
-        nonlocal bad
-        times: dict[str, list[int]] = {"a": [], "b": []}
-        order = [("a", a), ("b", b)]
-        deadline = time.monotonic() + duration
-        while time.monotonic() < deadline:
-            for route, message in order:
-                status, elapsed = connection.exchange(message)
-                bad += status != 200
-                times[route].append(elapsed)
-            order.reverse()  # A B B A A B ...: neither route always follows the other
-        return times
+        def burst(message: bytes) -> int:
+            """Nanoseconds for every connection to have asked `message` REQUESTS_PER_CONNECTION times."""
+            nonlocal bad
+            start = time.perf_counter_ns()
+            answers = pool.map(lambda c: [c.exchange(message) for _ in range(REQUESTS_PER_CONNECTION)], connections)
+            bad += sum(status != 200 for statuses in answers for status in statuses)
+            return time.perf_counter_ns() - start
 
-    run(1)  # warm-up
-    bad = 0
-    medians = []
-    requests = 0
-    for _ in range(rounds):
-        times = run(seconds)
-        requests += sum(len(ns) for ns in times.values())
-        medians.append({route: statistics.median(ns) / 1000 for route, ns in times.items()})
-    connection.sock.close()
-    ratios = [m["a"] / m["b"] for m in medians]
+        def run(duration: float) -> dict[str, int]:
+            """The routes' total burst times over `duration` (bursts A B B A A B ...), and the bursts of each."""
+            totals = {"a": 0, "b": 0, "bursts": 0}
+            order = [("a", a_message), ("b", b_message)]
+            deadline = time.monotonic() + duration
+            while time.monotonic() < deadline:
+                for route, message in order:
+                    totals[route] += burst(message)
+                totals["bursts"] += 1
+                order.reverse()  # neither route always follows the other
+            return totals
+
+        run(1)  # warm-up
+        bad = 0
+        per_round = [run(seconds) for _ in range(rounds)]
+    ratios = [totals["a"] / totals["b"] for totals in per_round]
+
+    def rate(route: str) -> float:
+        """The route's requests per second, the median of the rounds'."""
+        per_burst = CONNECTIONS * REQUESTS_PER_CONNECTION
+        return statistics.median(t["bursts"] * per_burst / (t[route] / 1e9) for t in per_round)
+
     return {
-        "a_us": statistics.median(m["a"] for m in medians),
-        "b_us": statistics.median(m["b"] for m in medians),
+        "a_per_s": rate("a"),
+        "b_per_s": rate("b"),
         "ratio": statistics.median(ratios),
         "ratio_min": min(ratios),
         "ratio_max": max(ratios),
-        "requests": requests,
+        "requests": sum(2 * t["bursts"] * CONNECTIONS * REQUESTS_PER_CONNECTION for t in per_round),
         "bad": bad,
     }
 
 
-def main() -> None:
-    url, plan, a_path, b_path, *b_headers = sys.argv[1:]
-    seconds, rounds = map(int, plan.split(":"))
-    host = urlsplit(url).netloc
-    figures = compare(url, seconds, rounds, request(host, a_path, []), request(host, b_path, b_headers))
-    print(json.dumps(figures))
-
-
-if __name__ == "__main__":
-    main()
+def _request(host: str, path: str, headers: list[str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", *headers, "", ""]
+    return "\r\n".join(lines).encode()

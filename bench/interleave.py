@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 CONNECTIONS = 4
 REQUESTS_PER_CONNECTION = 10
+REQUESTS_PER_BURST = CONNECTIONS * REQUESTS_PER_CONNECTION
 
 
 class Connection:
@@ -98,8 +99,7 @@ def compare(url: str, seconds: int, rounds: int, a: Route, b: Route) -> dict[str
 
     def rate(route: str) -> float:
         """The route's requests per second, the median of the rounds'."""
-        per_burst = CONNECTIONS * REQUESTS_PER_CONNECTION
-        return statistics.median(t["bursts"] * per_burst / (t[route] / 1e9) for t in per_round)
+        return statistics.median(t["bursts"] * REQUESTS_PER_BURST / (t[route] / 1e9) for t in per_round)
 
     return {
         "a_per_s": rate("a"),
@@ -107,7 +107,7 @@ def compare(url: str, seconds: int, rounds: int, a: Route, b: Route) -> dict[str
         "ratio": statistics.median(ratios),
         "ratio_min": min(ratios),
         "ratio_max": max(ratios),
-        "requests": sum(2 * t["bursts"] * CONNECTIONS * REQUESTS_PER_CONNECTION for t in per_round),
+        "requests": sum(2 * t["bursts"] * REQUESTS_PER_BURST for t in per_round),
         "bad": bad,
     }
 

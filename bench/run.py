@@ -408,7 +408,7 @@ def peers_report(
     lines += [
         "",
         f"Under uvicorn (1 worker), the open `async def` route and the same behind `HttpJwtAuth` side by side, "
-        f"in bursts of {interleave.CONNECTIONS * interleave.REQUESTS_PER_CONNECTION} requests on "
+        f"in bursts of {interleave.REQUESTS_PER_BURST} requests on "
         f"{interleave.CONNECTIONS} connections in turn ({routes['requests']:,.0f} requests): "
         f"{routes['a_per_s']:,.0f} and {routes['b_per_s']:,.0f} req/s (medians of the rounds); protected / open, "
         f"the median of the rounds' ratios, {routes['ratio']:.3f} (rounds from {routes['ratio_min']:.3f} to "

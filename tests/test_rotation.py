@@ -8,7 +8,6 @@
 - A token whose header names an unknown or malformed `kid`, a key to fetch, or another algorithm: 401.
 """
 
-import base64
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ import jwt
 import pytest
 from jwt.algorithms import get_default_algorithms
 
+from tests.conftest import b64
 from tests.servers import EXAMPLE, USER, Server, demo_setup, example_env, gunicorn
 
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
@@ -46,10 +46,6 @@ def manage(workdir: Path, env: dict[str, str], *args: str) -> str:
     """Runs `manage.py *args` of the example project in `workdir`; its output."""
     command = [sys.executable, str(EXAMPLE / "manage.py"), *args]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=True).stdout
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def thumbprint(public_pem: bytes, algorithm: str) -> str:

@@ -1,6 +1,5 @@
 """Token operations: claims, time rules, formats, and agreement with PyJWT in both directions."""
 
-import base64
 import hashlib
 import hmac
 import json
@@ -35,15 +34,12 @@ from ninja_simple_jwt.jwt.token_operations import (
     get_refresh_token_for_user,
     get_token_payload_for_user,
 )
+from tests.conftest import b64
 
 pytestmark = pytest.mark.usefixtures("keys")
 
 NOW = "2024-01-11 12:00:01"
 NOW_TS = 1704974401
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def pyjwt_token(private_pem: bytes, claims: dict[str, Any], algorithm: str = "RS256") -> str:
@@ -265,13 +261,10 @@ class TestDecode:
         key = serialization.load_pem_private_key(keys[0], password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
 
-        def part(data: bytes) -> str:
-            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
         def signed(header: bytes) -> str:
-            signing_input = f"{part(header)}.{part(json.dumps(full_claims()).encode())}"
+            signing_input = f"{b64(header)}.{b64(json.dumps(full_claims()).encode())}"
             signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-            return f"{signing_input}.{part(signature)}"
+            return f"{signing_input}.{b64(signature)}"
 
         with freeze_time(NOW):
             assert decode_token(signed(b'{"alg": "RS256"}'), TokenTypes.ACCESS)["token_type"] == "access"
